@@ -1,0 +1,132 @@
+/**
+ * The frontmatter of a lesson (content/NN-slug.mdx). One schema, used by the Astro content collection
+ * (build-time validation) and by lab-server (start-time validation of exercises). Every field is
+ * documented here; docs/authoring.md explains them with examples.
+ */
+import { z } from 'astro/zod';
+
+/** Lower-case words joined by dashes, used in URLs and as stable ids in the progress store. */
+const slug = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'use lower-case letters, digits and dashes');
+
+/** Capabilities a lab may add back on top of `CapDrop: ALL`, without the CAP_ prefix. */
+export const ADDABLE_CAPABILITIES = ['NET_BIND_SERVICE', 'CHOWN', 'SETUID', 'SETGID', 'NET_RAW', 'KILL', 'DAC_OVERRIDE', 'FOWNER'] as const;
+
+/** Named Docker-state predicates for `docker` criteria, modelled on the CIS Docker Benchmark's container checks. */
+export const DOCKER_PREDICATES = [
+  'exists', 'running', 'non-root-user', 'cap-drop-all', 'cap-added', 'not-privileged', 'read-only-rootfs',
+  'memory-limit', 'pids-limit', 'cpu-limit', 'no-new-privileges', 'no-host-namespaces', 'no-docker-sock',
+  'pinned-image', 'healthcheck', 'healthy', 'path-equals', 'path-matches', 'no-secret-in-env',
+] as const;
+
+/** A shell script run in the learner's sandbox by a separate exec; exit 0 passes, its first output line is the message. */
+const sandboxCriterion = z.object({
+  kind: z.literal('sandbox'),
+  /** Stable id, unique in the exercise. */
+  id: slug,
+  /** What this criterion asks for, shown in the checklist ("the web container runs as a non-root user"). */
+  label: z.string().min(3),
+  /** bash script; runs as the learner with a read-only view of their work. Print one short line that says what is still wrong. */
+  script: z.string().min(1),
+  /** Milliseconds before the check counts as failed. */
+  timeoutMs: z.number().int().min(100).max(30_000).default(5_000),
+}).strict();
+
+/** An assertion on the inspect output of an object the learner's session owns. */
+const dockerCriterion = z.object({
+  kind: z.literal('docker'),
+  id: slug,
+  label: z.string().min(3),
+  /** Object type, as in `docker inspect --type`. */
+  object: z.enum(['container', 'image', 'network', 'volume']).default('container'),
+  /** The learner's own name for the object (as they typed it). */
+  name: z.string().min(1),
+  /** Which predicate must hold. */
+  assert: z.enum(DOCKER_PREDICATES),
+  /** Argument of the predicate: a capability for cap-added, a maximum for limits, a value for path-equals. */
+  value: z.union([z.string(), z.number(), z.boolean()]).optional(),
+  /** Dotted path into the inspect JSON, for path-equals and path-matches (e.g. `HostConfig.ReadonlyRootfs`). */
+  path: z.string().optional(),
+  /** Message shown when the assertion fails; the library provides a specific default for each predicate. */
+  failMessage: z.string().optional(),
+}).strict();
+
+/** The learner types an answer in the page; it is compared with the trimmed output of `compute`, run in the sandbox. */
+const answerCriterion = z.object({
+  kind: z.literal('answer'),
+  id: slug,
+  label: z.string().min(3),
+  /** The question next to the input box. */
+  prompt: z.string().min(3),
+  /** bash script whose trimmed stdout is the expected answer, computed live. */
+  compute: z.string().min(1),
+  /** Compare case-insensitively (addresses, hex). */
+  ignoreCase: z.boolean().default(true),
+}).strict();
+
+export const criterionSchema = z.discriminatedUnion('kind', [sandboxCriterion, dockerCriterion, answerCriterion]);
+
+export const exerciseSchema = z.object({
+  /** Stable id, unique in the lesson; progress is stored under it. */
+  id: slug,
+  /** Short imperative title ("Drop every capability"). */
+  title: z.string().min(3),
+  /** The outcome asked for, in Markdown. Ask for an outcome, not keystrokes. */
+  task: z.string().min(10),
+  /** Revealed one at a time, from a nudge to nearly the answer. */
+  hints: z.array(z.string().min(3)).min(1),
+  /** All must pass for the exercise to be done. */
+  criteria: z.array(criterionSchema).min(1),
+  /** bash script that completes the exercise; hidden from learners, run by `npm run verify-labs` in CI. */
+  solution: z.string().min(1),
+  /** True when the exercise needs `docker` inside the lab (served by the per-session Docker gate). */
+  needsDocker: z.boolean().default(false),
+}).strict();
+
+export const labSchema = z.object({
+  /** Lab image the sandbox starts from. */
+  image: z.enum(['shell']).default('shell'),
+  /** Whether the sandbox gets the per-session Docker gate at /var/run/docker.sock. */
+  docker: z.boolean().default(false),
+  /** `none`: no network at all; `session`: a private internal network shared with the learner's own containers. */
+  network: z.enum(['none', 'session']).default('none'),
+  /** Capabilities added back for this lab only, each one the lesson teaches. */
+  capAdd: z.array(z.enum(ADDABLE_CAPABILITIES)).default([]),
+  /** A port the lesson opens in a preview tab. */
+  previewPort: z.number().int().min(1).max(65_535).optional(),
+}).strict();
+
+export const lessonSchema = z.object({
+  /** Names the skill ("Drop the capabilities you don't need"). */
+  title: z.string().min(3).max(90),
+  /** One sentence for the outline, search results and the page's meta description. */
+  description: z.string().min(10).max(240),
+  /** Two to four learning goals, each a sentence starting with a verb. */
+  goals: z.array(z.string().min(5)).min(2).max(4),
+  /** Short label for the outline and previous/next links. */
+  navTitle: z.string().min(2).max(40),
+  /** Minutes a learner typically needs, lab included. */
+  minutes: z.number().int().min(1).max(120),
+  /** The lesson's lab; omit for a reading-only lesson. */
+  lab: labSchema.optional(),
+  /** Auto-checked exercises, in the order taught. */
+  exercises: z.array(exerciseSchema).default([]),
+}).strict().superRefine((lesson, ctx) => {
+  const seen = new Set<string>();
+  lesson.exercises.forEach((exercise, i) => {
+    if (seen.has(exercise.id)) ctx.addIssue({ code: 'custom', path: ['exercises', i, 'id'], message: `duplicate exercise id "${exercise.id}"` });
+    seen.add(exercise.id);
+    if (!lesson.lab) ctx.addIssue({ code: 'custom', path: ['exercises', i], message: 'exercises need a `lab:` block in the lesson' });
+    if (exercise.needsDocker && lesson.lab && !lesson.lab.docker) {
+      ctx.addIssue({ code: 'custom', path: ['exercises', i, 'needsDocker'], message: 'needs Docker but the lab does not set `docker: true`' });
+    }
+    const ids = new Set<string>();
+    exercise.criteria.forEach((c, j) => {
+      if (ids.has(c.id)) ctx.addIssue({ code: 'custom', path: ['exercises', i, 'criteria', j, 'id'], message: `duplicate criterion id "${c.id}"` });
+      ids.add(c.id);
+    });
+  });
+});
+
+export type Lesson = z.infer<typeof lessonSchema>;
+export type Exercise = z.infer<typeof exerciseSchema>;
+export type Criterion = z.infer<typeof criterionSchema>;
