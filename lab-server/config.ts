@@ -1,0 +1,61 @@
+/**
+ * Every lab-server setting, read once from the environment and validated. A bad value stops the start
+ * with a sentence naming the variable, its value and what is accepted.
+ */
+import { fileURLToPath } from 'node:url';
+import { z } from 'astro/zod';
+import { LabError } from './errors.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+const positiveInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** Setting name → environment variable; documented in docs/configuration.md. */
+const schema = z.object({
+  /** TCP port of the one HTTP + WebSocket listener. */
+  PORT: positiveInt(0, 65_535).default(8080),
+  /** Address to bind; loopback by default so a laptop never exposes a lab to the café Wi-Fi. */
+  HOST: z.string().min(1).default('127.0.0.1'),
+  /** Built site served at /. */
+  SITE_DIR: z.string().min(1).default(`${ROOT}dist`),
+  /** Course content, read for lab definitions. */
+  CONTENT_DIR: z.string().min(1).default(`${ROOT}content`),
+  /** Where state (node:sqlite) lives. */
+  DATA_DIR: z.string().min(1).default(`${ROOT}data`),
+  /** Comma-separated Origins allowed to open the WebSocket; empty means the server's own origin only. */
+  ALLOWED_ORIGINS: z.string().default(''),
+  /** Name of this deployment; the reaper removes only objects labelled with it. */
+  BULKHEAD_INSTANCE: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'lower-case letters, digits, dot, dash, underscore; at most 63').default('default'),
+  /** Docker Engine socket path (the engine, never mounted into a sandbox). */
+  DOCKER_SOCKET: z.string().min(1).default('/var/run/docker.sock'),
+  /** Sandbox memory limit in MiB (swap is set equal, so no swap). */
+  SANDBOX_MEMORY_MIB: positiveInt(64, 4096).default(256),
+  /** Sandbox CPU limit in thousandths of a CPU. */
+  SANDBOX_MILLI_CPUS: positiveInt(100, 4000).default(500),
+  /** Maximum processes in a sandbox: stops fork bombs. */
+  SANDBOX_PIDS_LIMIT: positiveInt(16, 4096).default(256),
+  /** Size of the writable tmpfs for $HOME and for /tmp, each, in MiB. */
+  SANDBOX_TMPFS_MIB: positiveInt(8, 1024).default(64),
+  /** Open files per process in a sandbox. */
+  SANDBOX_NOFILE: positiveInt(64, 65_536).default(1024),
+}).strict();
+
+export type Config = z.infer<typeof schema>;
+
+/** Reads only the variables this schema knows; anything else in the environment is not ours to judge. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const known = Object.fromEntries(
+    Object.keys(schema.shape).filter((key) => env[key] !== undefined && env[key] !== '').map((key) => [key, env[key]]),
+  );
+  const result = schema.safeParse(known);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? '');
+    return `${name}=${JSON.stringify(env[name])}: ${issue.message}`;
+  });
+  throw new LabError('CONFIG_INVALID', `Invalid lab-server setting${lines.length > 1 ? 's' : ''}:\n  ${lines.join('\n  ')}`);
+}
+
+export function allowedOrigins(config: Config): string[] {
+  return config.ALLOWED_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean);
+}

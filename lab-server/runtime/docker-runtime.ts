@@ -1,0 +1,148 @@
+/**
+ * SandboxRuntime over dockerode. Every engine call goes through `call`, which names the operation and
+ * object in the error and treats the benign answers (already gone, already stopped) as success.
+ */
+import Docker from 'dockerode';
+import { PassThrough } from 'node:stream';
+import { EngineUnavailableError, LabError } from '../errors.ts';
+import { LABEL_INSTANCE, LABEL_SESSION } from '../labels.ts';
+import { LEARNER_HOME, LEARNER_UID, sandboxCreateOptions, type SandboxLimits } from './hardening.ts';
+import type { ExecResult, SandboxHandle, SandboxRuntime, SandboxSpec, TerminalProcess } from './sandbox-runtime.ts';
+
+const PING_TIMEOUT_MS = 3_000;
+const DEFAULT_EXEC_TIMEOUT_MS = 5_000;
+/** A check's output beyond this is noise; capping it keeps a runaway script from filling memory. */
+const MAX_EXEC_OUTPUT_BYTES = 64 * 1024;
+
+function statusOf(error: unknown): number | undefined {
+  return typeof error === 'object' && error !== null && 'statusCode' in error ? Number((error as { statusCode: unknown }).statusCode) : undefined;
+}
+
+async function call<T>(what: string, fn: () => Promise<T>, benign: readonly number[] = []): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (error) {
+    const status = statusOf(error);
+    if (status !== undefined && benign.includes(status)) return undefined;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES') throw new EngineUnavailableError(`${what}: ${code}`, { cause: error });
+    throw new LabError('ENGINE_ERROR', `Docker Engine refused to ${what}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+export class DockerRuntime implements SandboxRuntime {
+  readonly docker: Docker;
+  private readonly limits: SandboxLimits;
+  private readonly instance: string;
+
+  constructor(options: { socketPath: string; limits: SandboxLimits; instance: string }) {
+    this.docker = new Docker({ socketPath: options.socketPath });
+    this.limits = options.limits;
+    this.instance = options.instance;
+  }
+
+  async ping(): Promise<void> {
+    try {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })), PING_TIMEOUT_MS); });
+      await Promise.race([this.docker.ping(), timeout]).finally(() => clearTimeout(timer));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).name;
+      throw new EngineUnavailableError(String(code), { cause: error });
+    }
+  }
+
+  async hasImage(ref: string): Promise<boolean> {
+    return (await call(`inspect image ${ref}`, () => this.docker.getImage(ref).inspect(), [404])) !== undefined;
+  }
+
+  async create(spec: SandboxSpec): Promise<SandboxHandle> {
+    const options = sandboxCreateOptions(spec, this.limits, this.instance);
+    const container = await call(`create a sandbox from ${spec.image}`, () => this.docker.createContainer(options));
+    if (!container) throw new LabError('ENGINE_ERROR', 'Docker Engine returned no container');
+    await call(`start sandbox ${container.id.slice(0, 12)}`, () => container.start());
+    return { id: container.id, session: spec.session, lab: spec.lab };
+  }
+
+  async openTerminal(sandbox: SandboxHandle, size: { cols: number; rows: number }): Promise<TerminalProcess> {
+    const container = this.docker.getContainer(sandbox.id);
+    const exec = await call(`open a shell in ${sandbox.id.slice(0, 12)}`, () => container.exec({
+      Cmd: ['bash', '-l'],
+      User: `${LEARNER_UID}:${LEARNER_UID}`,
+      WorkingDir: LEARNER_HOME,
+      Env: ['TERM=xterm-256color', 'LANG=C.UTF-8', `COLUMNS=${size.cols}`, `LINES=${size.rows}`],
+      Tty: true,
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+    }));
+    if (!exec) throw new LabError('ENGINE_ERROR', 'Docker Engine returned no exec');
+    const stream = await call('attach to the shell', () => exec.start({ hijack: true, stdin: true, Tty: true }));
+    if (!stream) throw new LabError('ENGINE_ERROR', 'Docker Engine returned no stream');
+    const ended = new Promise<void>((resolve) => { stream.once('end', resolve); stream.once('close', resolve); stream.once('error', () => resolve()); });
+    const resize = async (cols: number, rows: number) => {
+      // 409/404 while the exec is starting or already gone: a resize then has nothing to act on.
+      await call('resize the terminal', () => exec.resize({ h: rows, w: cols }), [404, 409, 500]);
+    };
+    await resize(size.cols, size.rows);
+    return {
+      stream,
+      resize,
+      exitCode: async () => {
+        await ended;
+        const info = await call('read the shell exit code', () => exec.inspect(), [404]);
+        return info?.ExitCode ?? null;
+      },
+    };
+  }
+
+  async exec(sandbox: SandboxHandle, command: readonly string[], options: { timeoutMs?: number } = {}): Promise<ExecResult> {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
+    const container = this.docker.getContainer(sandbox.id);
+    const exec = await call('run a command in the sandbox', () => container.exec({
+      Cmd: [...command], User: `${LEARNER_UID}:${LEARNER_UID}`, WorkingDir: LEARNER_HOME,
+      AttachStdout: true, AttachStderr: true, Tty: false,
+    }));
+    if (!exec) throw new LabError('ENGINE_ERROR', 'Docker Engine returned no exec');
+    const stream = await call('start the command', () => exec.start({ hijack: true, stdin: false }));
+    if (!stream) throw new LabError('ENGINE_ERROR', 'Docker Engine returned no stream');
+    const out = new PassThrough();
+    const err = new PassThrough();
+    const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[], bytes: 0 };
+    const collect = (target: Buffer[]) => (chunk: Buffer) => {
+      if (chunks.bytes >= MAX_EXEC_OUTPUT_BYTES) return;
+      chunks.bytes += chunk.length;
+      target.push(chunk);
+    };
+    out.on('data', collect(chunks.stdout));
+    err.on('data', collect(chunks.stderr));
+    this.docker.modem.demuxStream(stream, out, err);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      new Promise<boolean>((resolve) => { stream.once('end', () => resolve(false)); stream.once('close', () => resolve(false)); }),
+      new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), timeoutMs); }),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) stream.destroy();
+    const info = timedOut ? undefined : await call('read the command exit code', () => exec.inspect(), [404]);
+    return {
+      exitCode: timedOut ? -1 : (info?.ExitCode ?? -1),
+      stdout: Buffer.concat(chunks.stdout).toString('utf8'),
+      stderr: Buffer.concat(chunks.stderr).toString('utf8'),
+      timedOut,
+    };
+  }
+
+  async remove(sandbox: SandboxHandle): Promise<void> {
+    // 404: already removed (AutoRemove); 409: removal already in progress.
+    await call(`remove sandbox ${sandbox.id.slice(0, 12)}`, () => this.docker.getContainer(sandbox.id).remove({ force: true, v: true }), [404, 409]);
+  }
+
+  async removeAll(filter: { session?: string } = {}): Promise<number> {
+    const labels = [`${LABEL_INSTANCE}=${this.instance}`];
+    if (filter.session) labels.push(`${LABEL_SESSION}=${filter.session}`);
+    const containers = await call('list sandboxes', () => this.docker.listContainers({ all: true, filters: { label: labels } })) ?? [];
+    await Promise.all(containers.map((c) => this.remove({ id: c.Id, session: '', lab: '' })));
+    return containers.length;
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The learner sandbox's confinement, in one place. Every value is what the course teaches; an operator
+ * may tighten the limits through config, and a lab may add back only capabilities its validated
+ * definition lists. Nothing else in lab-server builds a HostConfig for a sandbox.
+ */
+import type { ContainerCreateOptions } from 'dockerode';
+import type { Config } from '../config.ts';
+import { LABEL_EXPIRES, LABEL_INSTANCE, LABEL_LAB, LABEL_MANAGED, LABEL_ROLE, LABEL_SESSION } from '../labels.ts';
+import type { SandboxSpec } from './sandbox-runtime.ts';
+
+export const LEARNER_UID = 1000;
+export const LEARNER_HOME = '/home/learner';
+const MIB = 1024 * 1024;
+const NANO_CPUS_PER_MILLI = 1_000_000;
+/** Enough for `docker logs` of a sandbox while debugging, small enough that a noisy one cannot fill a disk. */
+const LOG_MAX_SIZE = '1m';
+
+export interface SandboxLimits {
+  memoryBytes: number;
+  nanoCpus: number;
+  pidsLimit: number;
+  tmpfsBytes: number;
+  nofile: number;
+}
+
+export function limitsFromConfig(config: Config): SandboxLimits {
+  return {
+    memoryBytes: config.SANDBOX_MEMORY_MIB * MIB,
+    nanoCpus: config.SANDBOX_MILLI_CPUS * NANO_CPUS_PER_MILLI,
+    pidsLimit: config.SANDBOX_PIDS_LIMIT,
+    tmpfsBytes: config.SANDBOX_TMPFS_MIB * MIB,
+    nofile: config.SANDBOX_NOFILE,
+  };
+}
+
+export function sandboxLabels(spec: SandboxSpec, instance: string): Record<string, string> {
+  return {
+    [LABEL_MANAGED]: 'true',
+    [LABEL_INSTANCE]: instance,
+    [LABEL_SESSION]: spec.session,
+    [LABEL_LAB]: spec.lab,
+    [LABEL_EXPIRES]: String(spec.expiresAt),
+    [LABEL_ROLE]: 'sandbox',
+  };
+}
+
+export function sandboxCreateOptions(spec: SandboxSpec, limits: SandboxLimits, instance: string): ContainerCreateOptions {
+  const tmpfs = `rw,nosuid,nodev,size=${limits.tmpfsBytes}`;
+  return {
+    name: `bulkhead-${instance}-${spec.session}`,
+    Image: spec.image,
+    // PID 1 is Docker's init (Init below); the sandbox itself only idles. Shells and checks are execs.
+    Cmd: ['sleep', 'infinity'],
+    User: `${LEARNER_UID}:${LEARNER_UID}`,
+    WorkingDir: LEARNER_HOME,
+    Hostname: 'lab',
+    Env: ['TERM=xterm-256color', 'LANG=C.UTF-8', `HOME=${LEARNER_HOME}`],
+    Labels: sandboxLabels(spec, instance),
+    NetworkDisabled: false,
+    ExposedPorts: {},
+    StopSignal: 'SIGKILL',
+    HostConfig: {
+      CapDrop: ['ALL'],
+      CapAdd: [...(spec.capAdd ?? [])],
+      // Leaving SecurityOpt without seccomp/apparmor entries keeps the engine's default profiles.
+      SecurityOpt: ['no-new-privileges:true'],
+      Privileged: false,
+      ReadonlyRootfs: true,
+      Tmpfs: {
+        '/tmp': `${tmpfs},mode=1777`,
+        [LEARNER_HOME]: `${tmpfs},mode=0700,uid=${LEARNER_UID},gid=${LEARNER_UID}`,
+      },
+      Memory: limits.memoryBytes,
+      MemorySwap: limits.memoryBytes,
+      NanoCpus: limits.nanoCpus,
+      PidsLimit: limits.pidsLimit,
+      Ulimits: [{ Name: 'nofile', Soft: limits.nofile, Hard: limits.nofile }],
+      Init: true,
+      NetworkMode: 'none',
+      PortBindings: {},
+      PublishAllPorts: false,
+      IpcMode: 'private',
+      LogConfig: { Type: 'json-file', Config: { 'max-size': LOG_MAX_SIZE, 'max-file': '1' } },
+      AutoRemove: true,
+      RestartPolicy: { Name: 'no' },
+    },
+  };
+}

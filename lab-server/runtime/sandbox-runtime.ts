@@ -1,0 +1,52 @@
+/**
+ * What the rest of lab-server needs from a container runtime. Only runtime/docker-runtime.ts knows
+ * dockerode; sessions, checks and tests speak this interface.
+ */
+import type { Duplex } from 'node:stream';
+
+export interface SandboxSpec {
+  session: string;
+  lab: string;
+  /** Image reference to start (the content-hash tag of the lab image). */
+  image: string;
+  /** Epoch milliseconds after which the reaper may remove the sandbox. */
+  expiresAt: number;
+  /** Capabilities added back on top of CapDrop ALL, as validated in the lab definition. */
+  capAdd?: readonly string[];
+}
+
+export interface SandboxHandle {
+  id: string;
+  session: string;
+  lab: string;
+}
+
+export interface TerminalProcess {
+  /** Raw TTY bytes both ways. */
+  stream: Duplex;
+  resize(cols: number, rows: number): Promise<void>;
+  /** Resolves with the exit code once the process ended. */
+  exitCode(): Promise<number | null>;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+export interface SandboxRuntime {
+  /** Throws EngineUnavailableError with a sentence a newcomer can act on. */
+  ping(): Promise<void>;
+  /** Whether an image is present in the engine (sandboxes never pull). */
+  hasImage(ref: string): Promise<boolean>;
+  create(spec: SandboxSpec): Promise<SandboxHandle>;
+  /** An interactive login shell as the learner, on a TTY. */
+  openTerminal(sandbox: SandboxHandle, size: { cols: number; rows: number }): Promise<TerminalProcess>;
+  /** A non-interactive command as the learner, never seen in their shell. */
+  exec(sandbox: SandboxHandle, command: readonly string[], options?: { timeoutMs?: number }): Promise<ExecResult>;
+  remove(sandbox: SandboxHandle): Promise<void>;
+  /** Removes every object of this instance matching the filter; returns how many were removed. */
+  removeAll(filter?: { session?: string }): Promise<number>;
+}

@@ -1,0 +1,134 @@
+/**
+ * The WebSocket transport: authenticates the upgrade, speaks the protocol, and hands bytes to a session.
+ * It knows nothing of Docker. Flow control: while the socket's send buffer is above the high-water mark
+ * the session's output source is paused, and resumed below the low-water mark.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import {
+  MAX_FRAME_BYTES, OP_INPUT, OP_OUTPUT, OP_RESIZE, ProtocolError, decodeBinary, encodeData, parseClientControl,
+  type ClientHello, type ServerControl,
+} from '../../src/lib/protocol.ts';
+import { learnerOf } from '../http/cookies.ts';
+import { isAllowedOrigin } from '../http/origin.ts';
+import type { Ticket, TicketBook } from './tickets.ts';
+
+export const WS_PATH = '/ws';
+const HEARTBEAT_INTERVAL_MS = 15_000;
+const HELLO_TIMEOUT_MS = 10_000;
+
+/** What the transport asks of the session layer once a client said hello. */
+export interface TerminalHandler {
+  attach(ticket: Ticket, hello: ClientHello, peer: TerminalPeer): Promise<TerminalSink>;
+}
+
+export interface TerminalSink {
+  input(data: Uint8Array): void;
+  resize(cols: number, rows: number): void;
+  /** The browser went away; the session decides what that means. */
+  detach(): void;
+}
+
+export interface TerminalPeer {
+  output(data: Uint8Array): void;
+  control(message: ServerControl): void;
+  close(reason: string): void;
+}
+
+function refuse(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
+}
+
+export class TerminalSocketServer {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES + 1, perMessageDeflate: false, clientTracking: true });
+  private readonly tickets: TicketBook;
+  private readonly origins: readonly string[];
+  private readonly handler: TerminalHandler;
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly alive = new WeakSet<WebSocket>();
+
+  constructor(options: { tickets: TicketBook; allowedOrigins: readonly string[]; handler: TerminalHandler }) {
+    this.tickets = options.tickets;
+    this.origins = options.allowedOrigins;
+    this.handler = options.handler;
+    this.heartbeat = setInterval(() => this.sweep(), HEARTBEAT_INTERVAL_MS);
+    this.heartbeat.unref();
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== WS_PATH) return refuse(socket, 404, 'Not Found');
+    if (!isAllowedOrigin(req, this.origins)) return refuse(socket, 403, 'Forbidden');
+    const ticket = this.tickets.redeem(url.searchParams.get('ticket') ?? '', learnerOf(req));
+    if (!ticket) return refuse(socket, 401, 'Unauthorized');
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.serve(ws, ticket));
+  }
+
+  private serve(ws: WebSocket, ticket: Ticket): void {
+    this.alive.add(ws);
+    ws.on('pong', () => this.alive.add(ws));
+    let sink: TerminalSink | undefined;
+    let attaching = false;
+    const peer: TerminalPeer = {
+      output: (data) => { if (ws.readyState === ws.OPEN) ws.send(encodeData(OP_OUTPUT, data)); },
+      control: (message) => { if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message)); },
+      close: (reason) => { if (ws.readyState === ws.OPEN) ws.close(1000, reason.slice(0, 120)); },
+    };
+    const fail = (error: unknown) => {
+      const code = error instanceof ProtocolError ? error.code : 'INTERNAL';
+      const message = error instanceof Error ? error.message : 'unexpected error';
+      peer.control({ type: 'error', code, message });
+    };
+    const helloTimer = setTimeout(() => { if (!sink && !attaching) ws.close(4000, 'no hello'); }, HELLO_TIMEOUT_MS);
+    ws.on('message', (raw: RawData, isBinary: boolean) => {
+      try {
+        const bytes = Buffer.isBuffer(raw) ? raw : Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw);
+        if (!isBinary) {
+          if (sink || attaching) throw new ProtocolError('BAD_MESSAGE', 'hello was already received');
+          const hello = parseClientControl(bytes.toString('utf8'));
+          attaching = true;
+          clearTimeout(helloTimer);
+          this.handler.attach(ticket, hello, peer).then((s) => {
+            if (ws.readyState !== ws.OPEN) return s.detach();
+            sink = s;
+          }, (error: unknown) => {
+            fail(error);
+            ws.close(1011, 'could not start');
+          });
+          return;
+        }
+        const frame = decodeBinary(bytes);
+        if (!sink) throw new ProtocolError('NOT_READY', 'the terminal is not ready yet');
+        if (frame.op === OP_INPUT) sink.input(frame.data);
+        else if (frame.op === OP_RESIZE) sink.resize(frame.cols, frame.rows);
+        else throw new ProtocolError('BAD_FRAME', 'clients do not send output frames');
+      } catch (error) {
+        fail(error);
+      }
+    });
+    ws.on('close', () => {
+      clearTimeout(helloTimer);
+      sink?.detach();
+    });
+    ws.on('error', () => ws.terminate());
+  }
+
+  private sweep(): void {
+    for (const ws of this.wss.clients) {
+      if (!this.alive.has(ws)) {
+        ws.terminate();
+        continue;
+      }
+      this.alive.delete(ws);
+      ws.ping();
+    }
+  }
+
+  close(): void {
+    clearInterval(this.heartbeat);
+    for (const ws of this.wss.clients) ws.terminate();
+    this.wss.close();
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * <bulkhead-lab lab="slug">: the lab pane's terminal. Light until the learner presses "Start lab"; then it
+ * loads xterm.js, asks lab-server for a one-time ticket and opens the WebSocket. It types commands sent
+ * with `bulkhead:run` events and reports its state with `bulkhead:lab-state` events.
+ */
+import { connectLab, type LabConnection, type LabState } from '../lib/lab-client.ts';
+
+type XtermModules = Awaited<ReturnType<typeof loadXterm>>;
+
+async function loadXterm() {
+  const [{ Terminal }, { FitAddon }, { WebLinksAddon }] = await Promise.all([
+    import('@xterm/xterm'),
+    import('@xterm/addon-fit'),
+    import('@xterm/addon-web-links'),
+    import('@xterm/xterm/css/xterm.css'),
+  ]);
+  return { Terminal, FitAddon, WebLinksAddon };
+}
+
+const STATE_TEXT: Record<LabState, string> = {
+  idle: 'Not started',
+  connecting: 'Starting…',
+  ready: 'Connected',
+  reconnecting: 'Reconnecting…',
+  expired: 'Session expired',
+  unavailable: 'Labs unavailable',
+  ended: 'Ended',
+};
+
+/** Only web links, and only with a modifier key, so a stray click in the terminal never navigates. */
+function openLink(event: MouseEvent, uri: string): void {
+  if (!(event.ctrlKey || event.metaKey)) return;
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return;
+  }
+  if (url.protocol === 'http:' || url.protocol === 'https:') window.open(url.href, '_blank', 'noopener,noreferrer');
+}
+
+class BulkheadLab extends HTMLElement {
+  private connection?: LabConnection;
+  private term?: InstanceType<XtermModules['Terminal']>;
+  private pending: string[] = [];
+  private state: LabState = 'idle';
+  private readonly statusEl = document.createElement('p');
+  private readonly button = document.createElement('button');
+  private readonly screen = document.createElement('div');
+  private readonly onRun = (event: Event) => this.run((event as CustomEvent<{ command?: unknown }>).detail?.command);
+
+  connectedCallback(): void {
+    if (this.childElementCount) return;
+    const bar = document.createElement('div');
+    bar.className = 'lab-bar';
+    this.statusEl.className = 'lab-status';
+    this.statusEl.setAttribute('role', 'status');
+    this.statusEl.dataset.state = 'idle';
+    this.statusEl.textContent = 'Your sandbox starts when you press Start lab.';
+    this.button.type = 'button';
+    this.button.className = 'lab-start';
+    this.button.textContent = 'Start lab';
+    this.button.addEventListener('click', () => void this.start());
+    bar.append(this.button, this.statusEl);
+    this.screen.className = 'lab-screen';
+    this.screen.hidden = true;
+    this.screen.setAttribute('aria-label', 'Lab terminal');
+    this.append(bar, this.screen);
+    document.addEventListener('bulkhead:run', this.onRun);
+  }
+
+  disconnectedCallback(): void {
+    document.removeEventListener('bulkhead:run', this.onRun);
+    this.connection?.close();
+  }
+
+  /** Types a command into the shell, starting the lab first when needed. */
+  run(command: unknown): void {
+    if (typeof command !== 'string' || !command.trim()) return;
+    const line = `${command.replace(/\n+$/, '')}\r`;
+    if (this.state === 'ready' && this.connection) {
+      this.connection.input(line);
+      this.term?.focus();
+      return;
+    }
+    this.pending.push(line);
+    if (this.state === 'idle' || this.state === 'ended' || this.state === 'expired') void this.start();
+  }
+
+  private setState(state: LabState, message?: string): void {
+    this.state = state;
+    this.statusEl.dataset.state = state;
+    this.statusEl.textContent = message ?? STATE_TEXT[state];
+    this.button.hidden = state === 'connecting' || state === 'ready' || state === 'reconnecting';
+    this.button.textContent = state === 'idle' ? 'Start lab' : 'Restart lab';
+    this.dispatchEvent(new CustomEvent('bulkhead:lab-state', { detail: { state, message }, bubbles: true }));
+  }
+
+  private async start(): Promise<void> {
+    if (this.state === 'connecting' || this.state === 'ready' || this.state === 'reconnecting') return;
+    const lab = this.getAttribute('lab') ?? '';
+    this.setState('connecting');
+    this.screen.hidden = false;
+    let xterm: XtermModules;
+    try {
+      xterm = await loadXterm();
+    } catch {
+      this.setState('unavailable', 'The terminal could not load. Check your connection and reload the page.');
+      return;
+    }
+    if (!this.term) {
+      const term = new xterm.Terminal({ cursorBlink: true, convertEol: false, fontSize: 14, scrollback: 5000, allowProposedApi: false });
+      const fit = new xterm.FitAddon();
+      term.loadAddon(fit);
+      term.loadAddon(new xterm.WebLinksAddon(openLink));
+      term.open(this.screen);
+      fit.fit();
+      new ResizeObserver(() => {
+        fit.fit();
+      }).observe(this.screen);
+      term.onResize(({ cols, rows }) => this.connection?.resize(cols, rows));
+      term.onData((data) => this.connection?.input(data));
+      this.term = term;
+    } else {
+      this.term.reset();
+    }
+    const term = this.term;
+    this.connection?.close();
+    this.connection = connectLab({
+      lab,
+      size: { cols: term.cols, rows: term.rows },
+      onOutput: (bytes) => term.write(bytes),
+      onState: (state, message) => {
+        this.setState(state, message);
+        if (state === 'ready') {
+          term.focus();
+          for (const line of this.pending.splice(0)) this.connection?.input(line);
+        }
+      },
+    });
+  }
+}
+
+if (!customElements.get('bulkhead-lab')) customElements.define('bulkhead-lab', BulkheadLab);
