@@ -14,7 +14,10 @@ import { loadLessons } from './lessons.ts';
 import { DockerRuntime } from './runtime/docker-runtime.ts';
 import { limitsFromConfig } from './runtime/hardening.ts';
 import type { SandboxRuntime } from './runtime/sandbox-runtime.ts';
-import { SessionManager, type LabDefinition } from './sessions.ts';
+import { Reaper } from './runtime/reaper.ts';
+import type { SandboxProfile } from './runtime/warm-pool.ts';
+import { defaultCaps, SessionManager, type SessionCaps } from './sessions/manager.ts';
+import type { SessionTimeouts } from './sessions/session.ts';
 import { TerminalSocketServer, type TerminalHandler } from './ws/terminal-socket.ts';
 import { TicketBook } from './ws/tickets.ts';
 
@@ -25,6 +28,8 @@ export interface LabServer {
   url: string;
   /** Whether learners can start labs; when false, `reason` says why and what to do. */
   labsAvailable(): Promise<{ ok: boolean; reason?: string }>;
+  sessions: SessionManager;
+  reaper: Reaper;
   close(): Promise<void>;
 }
 
@@ -49,13 +54,29 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   throw new LabError('BAD_REQUEST', 'Request body must be a JSON object.');
 }
 
-export async function startLabServer(config: Config, options: { runtime?: SandboxRuntime; log?: (line: string) => void } = {}): Promise<LabServer> {
+export interface LabServerOptions {
+  runtime?: SandboxRuntime;
+  log?: (line: string) => void;
+  /** Overrides for tests and operators; the defaults are the documented ones. */
+  timeouts?: Partial<SessionTimeouts>;
+  caps?: Partial<SessionCaps>;
+  poolSize?: number;
+}
+
+export async function startLabServer(config: Config, options: LabServerOptions = {}): Promise<LabServer> {
   const log = options.log ?? ((line: string) => console.log(line));
   const lessons = await loadLessons(config.CONTENT_DIR);
-  const labs = new Map<string, LabDefinition>(lessons.filter((l) => l.lab).map((l) => [l.slug, { id: l.slug, capAdd: l.lab?.capAdd ?? [] }]));
-  const runtime = options.runtime ?? new DockerRuntime({ socketPath: config.DOCKER_SOCKET, limits: limitsFromConfig(config), instance: config.BULKHEAD_INSTANCE });
+  const limits = limitsFromConfig(config);
+  const runtime = options.runtime ?? new DockerRuntime({ socketPath: config.DOCKER_SOCKET, limits, instance: config.BULKHEAD_INSTANCE });
   const shellImage = (await imageRefs('shell')).hashTag;
-  const sessions = new SessionManager(runtime);
+  const labs = new Map<string, SandboxProfile>(lessons.filter((l) => l.lab).map((l) => [l.slug, {
+    lab: l.slug, image: shellImage, capAdd: l.lab?.capAdd ?? [], network: l.lab?.network === 'session',
+  }]));
+  const sessions = new SessionManager({
+    runtime, log, timeouts: options.timeouts, poolSize: options.poolSize ?? config.WARM_POOL_SIZE,
+    caps: { ...defaultCaps(limits.memoryBytes), ...options.caps },
+  });
+  const reaper = new Reaper({ runtime, isLive: (id) => sessions.isLive(id), log });
   const tickets = new TicketBook();
 
   const labsAvailable = async (): Promise<{ ok: boolean; reason?: string }> => {
@@ -70,14 +91,16 @@ export async function startLabServer(config: Config, options: { runtime?: Sandbo
 
   const handler: TerminalHandler = {
     async attach(ticket, hello, peer) {
-      const lab = labs.get(ticket.lab);
-      if (!lab) throw new LabError('SANDBOX_FAILED', `There is no lab called "${ticket.lab}".`);
-      const session = sessions.open(lab, ticket.learner);
-      await session.start(peer, shellImage, { cols: hello.cols, rows: hello.rows });
+      const profile = labs.get(ticket.lab);
+      if (!profile) throw new LabError('SANDBOX_FAILED', `There is no lab called "${ticket.lab}".`);
+      const session = await sessions.attach({
+        learner: ticket.learner, ip: ticket.ip, profile, size: { cols: hello.cols, rows: hello.rows }, resume: hello.resume,
+      }, peer);
       return {
-        input: (data) => session.input(data),
-        resize: (cols, rows) => session.resize(cols, rows),
-        detach: () => void session.end('browser closed').catch((error: unknown) => log(`could not remove sandbox of ${session.id}: ${String(error)}`)),
+        input: (data) => void session.input(peer, data),
+        resize: (cols, rows) => session.resize(peer, cols, rows),
+        takeover: () => session.takeover(peer),
+        detach: () => session.detach(peer),
       };
     },
   };
@@ -107,7 +130,7 @@ export async function startLabServer(config: Config, options: { runtime?: Sandbo
       const state = await labsAvailable();
       if (!state.ok) return json(res, 503, { error: state.reason });
       const learner = ensureLearner(req, res);
-      return json(res, 201, { ticket: tickets.issue(learner, lab) });
+      return json(res, 201, { ticket: tickets.issue(learner, lab, req.socket.remoteAddress ?? '') });
     }
     if (url.pathname.startsWith('/api/')) return json(res, 404, { error: 'No such API route.' });
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: 'Method not allowed.' });
@@ -121,16 +144,22 @@ export async function startLabServer(config: Config, options: { runtime?: Sandbo
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const removed = await runtime.removeAll().catch(() => 0);
-  if (removed) log(`removed ${removed} sandbox(es) left by an earlier run`);
+  if ((await labsAvailable()).ok) {
+    await reaper.reap().catch((error: unknown) => log(`reaper: ${String(error)}`));
+    for (const profile of new Map([...labs.values()].map((p) => [JSON.stringify([p.capAdd, p.network]), p])).values()) sessions.pool.warm(profile);
+  }
+  reaper.start();
 
   return {
     server,
     url: `http://${host === '127.0.0.1' ? 'localhost' : host}:${address.port}`,
     labsAvailable,
+    sessions,
+    reaper,
     async close() {
+      reaper.stop();
       terminals.close();
-      await sessions.closeAll('server stopping');
+      await sessions.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
     },

@@ -36,6 +36,8 @@ const schema = z.object({
   SANDBOX_PIDS_LIMIT: positiveInt(16, 4096).default(256),
   /** Size of the writable tmpfs for $HOME and for /tmp, each, in MiB. */
   SANDBOX_TMPFS_MIB: positiveInt(8, 1024).default(64),
+  /** Sandboxes kept pre-created per sandbox profile, so a lab starts with an exec (0 turns the pool off). */
+  WARM_POOL_SIZE: positiveInt(0, 50).default(2),
   /** Open files per process in a sandbox. */
   SANDBOX_NOFILE: positiveInt(64, 65_536).default(1024),
 }).strict();

@@ -5,9 +5,9 @@
 import Docker from 'dockerode';
 import { PassThrough } from 'node:stream';
 import { EngineUnavailableError, LabError } from '../errors.ts';
-import { LABEL_INSTANCE, LABEL_SESSION } from '../labels.ts';
-import { LEARNER_HOME, LEARNER_UID, sandboxCreateOptions, type SandboxLimits } from './hardening.ts';
-import type { ExecResult, SandboxHandle, SandboxRuntime, SandboxSpec, TerminalProcess } from './sandbox-runtime.ts';
+import { LABEL_EXPIRES, LABEL_INSTANCE, LABEL_SESSION } from '../labels.ts';
+import { LEARNER_HOME, LEARNER_UID, sandboxCreateOptions, sessionLabels, type SandboxLimits } from './hardening.ts';
+import type { EngineSession, ExecResult, SandboxHandle, SandboxRuntime, SandboxSpec, TerminalProcess } from './sandbox-runtime.ts';
 
 const PING_TIMEOUT_MS = 3_000;
 const DEFAULT_EXEC_TIMEOUT_MS = 5_000;
@@ -138,11 +138,51 @@ export class DockerRuntime implements SandboxRuntime {
     await call(`remove sandbox ${sandbox.id.slice(0, 12)}`, () => this.docker.getContainer(sandbox.id).remove({ force: true, v: true }), [404, 409]);
   }
 
-  async removeAll(filter: { session?: string } = {}): Promise<number> {
-    const labels = [`${LABEL_INSTANCE}=${this.instance}`];
-    if (filter.session) labels.push(`${LABEL_SESSION}=${filter.session}`);
-    const containers = await call('list sandboxes', () => this.docker.listContainers({ all: true, filters: { label: labels } })) ?? [];
+  async createNetwork(session: string, lab: string, expiresAt: number): Promise<string> {
+    const name = `bulkhead-${this.instance}-${session}`;
+    await call(`create network ${name}`, () => this.docker.createNetwork({
+      Name: name, Driver: 'bridge', Internal: true, CheckDuplicate: true,
+      Labels: sessionLabels(session, lab, expiresAt, this.instance, 'network'),
+    }));
+    return name;
+  }
+
+  private async objects(labels: string[]) {
+    const filters = { label: labels };
+    const [containers, networks, volumes] = await Promise.all([
+      call('list containers', () => this.docker.listContainers({ all: true, filters })),
+      call('list networks', () => this.docker.listNetworks({ filters })),
+      call('list volumes', () => this.docker.listVolumes({ filters })),
+    ]);
+    return { containers: containers ?? [], networks: networks ?? [], volumes: volumes?.Volumes ?? [] };
+  }
+
+  async engineSessions(): Promise<EngineSession[]> {
+    const { containers, networks, volumes } = await this.objects([`${LABEL_INSTANCE}=${this.instance}`]);
+    const sessions = new Map<string, number>();
+    for (const labels of [...containers.map((c) => c.Labels), ...networks.map((n) => n.Labels), ...volumes.map((v) => v.Labels)]) {
+      const session = labels?.[LABEL_SESSION];
+      if (!session) continue;
+      const expires = Number(labels?.[LABEL_EXPIRES] ?? 0);
+      sessions.set(session, Math.max(sessions.get(session) ?? 0, Number.isFinite(expires) ? expires : 0));
+    }
+    return [...sessions].map(([session, expiresAt]) => ({ session, expiresAt }));
+  }
+
+  private async removeMatching(labels: string[]): Promise<number> {
+    const { containers, networks, volumes } = await this.objects(labels);
+    // Containers first: a network or volume in use cannot be removed.
     await Promise.all(containers.map((c) => this.remove({ id: c.Id, session: '', lab: '' })));
-    return containers.length;
+    await Promise.all(networks.map((n) => call(`remove network ${n.Name}`, () => this.docker.getNetwork(n.Id).remove(), [404])));
+    await Promise.all(volumes.map((v) => call(`remove volume ${v.Name}`, () => this.docker.getVolume(v.Name).remove({ force: true }), [404, 409])));
+    return containers.length + networks.length + volumes.length;
+  }
+
+  removeSession(session: string): Promise<number> {
+    return this.removeMatching([`${LABEL_INSTANCE}=${this.instance}`, `${LABEL_SESSION}=${session}`]);
+  }
+
+  removeAll(): Promise<number> {
+    return this.removeMatching([`${LABEL_INSTANCE}=${this.instance}`]);
   }
 }

@@ -10,6 +10,8 @@ import type { SandboxSpec } from './sandbox-runtime.ts';
 
 export const LEARNER_UID = 1000;
 export const LEARNER_HOME = '/home/learner';
+/** Where the session's Docker gate socket appears in the sandbox; the shell image links /var/run/docker.sock here. */
+export const GATE_MOUNT = '/run/docker-gate';
 const MIB = 1024 * 1024;
 const NANO_CPUS_PER_MILLI = 1_000_000;
 /** Enough for `docker logs` of a sandbox while debugging, small enough that a noisy one cannot fill a disk. */
@@ -33,14 +35,14 @@ export function limitsFromConfig(config: Config): SandboxLimits {
   };
 }
 
-export function sandboxLabels(spec: SandboxSpec, instance: string): Record<string, string> {
+export function sessionLabels(session: string, lab: string, expiresAt: number, instance: string, role: string): Record<string, string> {
   return {
     [LABEL_MANAGED]: 'true',
     [LABEL_INSTANCE]: instance,
-    [LABEL_SESSION]: spec.session,
-    [LABEL_LAB]: spec.lab,
-    [LABEL_EXPIRES]: String(spec.expiresAt),
-    [LABEL_ROLE]: 'sandbox',
+    [LABEL_SESSION]: session,
+    [LABEL_LAB]: lab,
+    [LABEL_EXPIRES]: String(expiresAt),
+    [LABEL_ROLE]: role,
   };
 }
 
@@ -55,7 +57,7 @@ export function sandboxCreateOptions(spec: SandboxSpec, limits: SandboxLimits, i
     WorkingDir: LEARNER_HOME,
     Hostname: 'lab',
     Env: ['TERM=xterm-256color', 'LANG=C.UTF-8', `HOME=${LEARNER_HOME}`],
-    Labels: sandboxLabels(spec, instance),
+    Labels: sessionLabels(spec.session, spec.lab, spec.expiresAt, instance, 'sandbox'),
     NetworkDisabled: false,
     ExposedPorts: {},
     StopSignal: 'SIGKILL',
@@ -76,7 +78,8 @@ export function sandboxCreateOptions(spec: SandboxSpec, limits: SandboxLimits, i
       PidsLimit: limits.pidsLimit,
       Ulimits: [{ Name: 'nofile', Soft: limits.nofile, Hard: limits.nofile }],
       Init: true,
-      NetworkMode: 'none',
+      NetworkMode: spec.network ?? 'none',
+      Binds: spec.gateDir ? [`${spec.gateDir}:${GATE_MOUNT}:ro`] : [],
       PortBindings: {},
       PublishAllPorts: false,
       IpcMode: 'private',

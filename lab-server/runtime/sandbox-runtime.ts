@@ -13,6 +13,16 @@ export interface SandboxSpec {
   expiresAt: number;
   /** Capabilities added back on top of CapDrop ALL, as validated in the lab definition. */
   capAdd?: readonly string[];
+  /** Name of the session's own internal network to join; no network at all when absent. */
+  network?: string;
+  /** Host folder bind-mounted read-only at /run/docker-gate (the session's Docker gate socket lives there). */
+  gateDir?: string;
+}
+
+/** A session that has objects in the engine, as the labels say. */
+export interface EngineSession {
+  session: string;
+  expiresAt: number;
 }
 
 export interface SandboxHandle {
@@ -47,6 +57,12 @@ export interface SandboxRuntime {
   /** A non-interactive command as the learner, never seen in their shell. */
   exec(sandbox: SandboxHandle, command: readonly string[], options?: { timeoutMs?: number }): Promise<ExecResult>;
   remove(sandbox: SandboxHandle): Promise<void>;
-  /** Removes every object of this instance matching the filter; returns how many were removed. */
-  removeAll(filter?: { session?: string }): Promise<number>;
+  /** Creates the session's internal (no egress) network and returns its name. */
+  createNetwork(session: string, lab: string, expiresAt: number): Promise<string>;
+  /** Every session of this instance with a container, network or volume in the engine. */
+  engineSessions(): Promise<EngineSession[]>;
+  /** Removes every container, network and volume of this instance and session; returns how many. */
+  removeSession(session: string): Promise<number>;
+  /** Removes every object of this instance; returns how many were removed. */
+  removeAll(): Promise<number>;
 }

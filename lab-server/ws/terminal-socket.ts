@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import {
   MAX_FRAME_BYTES, OP_INPUT, OP_OUTPUT, OP_RESIZE, ProtocolError, decodeBinary, encodeData, parseClientControl,
-  type ClientHello, type ServerControl,
+  type ClientHello, type ErrorCode, type ServerControl,
 } from '../../src/lib/protocol.ts';
 import { learnerOf } from '../http/cookies.ts';
 import { isAllowedOrigin } from '../http/origin.ts';
@@ -17,6 +17,10 @@ import type { Ticket, TicketBook } from './tickets.ts';
 export const WS_PATH = '/ws';
 const HEARTBEAT_INTERVAL_MS = 15_000;
 const HELLO_TIMEOUT_MS = 10_000;
+/** Errors whose message is written for the learner; anything else is reported as INTERNAL without details. */
+const ERROR_CODES = new Set<ErrorCode>([
+  'BAD_FRAME', 'BAD_MESSAGE', 'UNSUPPORTED_VERSION', 'NOT_READY', 'ENGINE_UNAVAILABLE', 'SANDBOX_FAILED', 'SESSION_GONE', 'LIMIT_REACHED', 'RATE_LIMITED',
+]);
 
 /** What the transport asks of the session layer once a client said hello. */
 export interface TerminalHandler {
@@ -26,6 +30,8 @@ export interface TerminalHandler {
 export interface TerminalSink {
   input(data: Uint8Array): void;
   resize(cols: number, rows: number): void;
+  /** This tab asks to be the one that types. */
+  takeover(): void;
   /** The browser went away; the session decides what that means. */
   detach(): void;
 }
@@ -34,6 +40,8 @@ export interface TerminalPeer {
   output(data: Uint8Array): void;
   control(message: ServerControl): void;
   close(reason: string): void;
+  /** Bytes queued on the socket and not yet sent: the flow-control signal. */
+  backlog(): number;
 }
 
 function refuse(socket: Duplex, status: number, text: string): void {
@@ -75,19 +83,27 @@ export class TerminalSocketServer {
       output: (data) => { if (ws.readyState === ws.OPEN) ws.send(encodeData(OP_OUTPUT, data)); },
       control: (message) => { if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message)); },
       close: (reason) => { if (ws.readyState === ws.OPEN) ws.close(1000, reason.slice(0, 120)); },
+      backlog: () => ws.bufferedAmount,
     };
     const fail = (error: unknown) => {
-      const code = error instanceof ProtocolError ? error.code : 'INTERNAL';
-      const message = error instanceof Error ? error.message : 'unexpected error';
-      peer.control({ type: 'error', code, message });
+      const coded = error instanceof Error && 'code' in error && typeof error.code === 'string' && ERROR_CODES.has(error.code as ErrorCode);
+      const code: ErrorCode = coded ? (error as Error & { code: ErrorCode }).code : 'INTERNAL';
+      const message = error instanceof Error && coded ? error.message : 'Something went wrong on the lab-server; restart the lab.';
+      const retryAfterMs = error instanceof Error && 'retryAfterMs' in error && typeof error.retryAfterMs === 'number' ? error.retryAfterMs : undefined;
+      peer.control({ type: 'error', code, message, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
     };
     const helloTimer = setTimeout(() => { if (!sink && !attaching) ws.close(4000, 'no hello'); }, HELLO_TIMEOUT_MS);
     ws.on('message', (raw: RawData, isBinary: boolean) => {
       try {
         const bytes = Buffer.isBuffer(raw) ? raw : Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw);
         if (!isBinary) {
+          const message = parseClientControl(bytes.toString('utf8'));
+          if (message.type === 'takeover') {
+            if (!sink) throw new ProtocolError('NOT_READY', 'the terminal is not ready yet');
+            return sink.takeover();
+          }
           if (sink || attaching) throw new ProtocolError('BAD_MESSAGE', 'hello was already received');
-          const hello = parseClientControl(bytes.toString('utf8'));
+          const hello = message;
           attaching = true;
           clearTimeout(helloTimer);
           this.handler.attach(ticket, hello, peer).then((s) => {
@@ -95,7 +111,7 @@ export class TerminalSocketServer {
             sink = s;
           }, (error: unknown) => {
             fail(error);
-            ws.close(1011, 'could not start');
+            ws.close(4001, 'could not start');
           });
           return;
         }

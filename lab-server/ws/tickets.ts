@@ -10,6 +10,8 @@ const TICKET_BYTES = 24;
 export interface Ticket {
   learner: string;
   lab: string;
+  /** Client address at issue time, for the per-address session cap. */
+  ip: string;
   expiresAt: number;
 }
 
@@ -21,10 +23,10 @@ export class TicketBook {
     this.now = now;
   }
 
-  issue(learner: string, lab: string): string {
+  issue(learner: string, lab: string, ip: string): string {
     this.sweep();
     const id = randomBytes(TICKET_BYTES).toString('base64url');
-    this.tickets.set(id, { learner, lab, expiresAt: this.now() + TICKET_TTL_MS });
+    this.tickets.set(id, { learner, lab, ip, expiresAt: this.now() + TICKET_TTL_MS });
     return id;
   }
 

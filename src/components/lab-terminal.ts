@@ -47,6 +47,10 @@ class BulkheadLab extends HTMLElement {
   private readonly statusEl = document.createElement('p');
   private readonly button = document.createElement('button');
   private readonly screen = document.createElement('div');
+  private readonly clock = document.createElement('span');
+  private readonly takeoverButton = document.createElement('button');
+  private expiresAt = 0;
+  private clockTimer?: number;
   private readonly onRun = (event: Event) => this.run((event as CustomEvent<{ command?: unknown }>).detail?.command);
 
   connectedCallback(): void {
@@ -61,7 +65,14 @@ class BulkheadLab extends HTMLElement {
     this.button.className = 'lab-start';
     this.button.textContent = 'Start lab';
     this.button.addEventListener('click', () => void this.start());
-    bar.append(this.button, this.statusEl);
+    this.clock.className = 'lab-clock';
+    this.clock.setAttribute('aria-live', 'off');
+    this.takeoverButton.type = 'button';
+    this.takeoverButton.className = 'lab-takeover';
+    this.takeoverButton.textContent = 'Type here';
+    this.takeoverButton.hidden = true;
+    this.takeoverButton.addEventListener('click', () => this.connection?.takeover());
+    bar.append(this.button, this.statusEl, this.takeoverButton, this.clock);
     this.screen.className = 'lab-screen';
     this.screen.hidden = true;
     this.screen.setAttribute('aria-label', 'Lab terminal');
@@ -70,6 +81,7 @@ class BulkheadLab extends HTMLElement {
   }
 
   disconnectedCallback(): void {
+    window.clearInterval(this.clockTimer);
     document.removeEventListener('bulkhead:run', this.onRun);
     this.connection?.close();
   }
@@ -93,7 +105,23 @@ class BulkheadLab extends HTMLElement {
     this.statusEl.textContent = message ?? STATE_TEXT[state];
     this.button.hidden = state === 'connecting' || state === 'ready' || state === 'reconnecting';
     this.button.textContent = state === 'idle' ? 'Start lab' : 'Restart lab';
+    if (state !== 'ready' && state !== 'reconnecting') {
+      this.takeoverButton.hidden = true;
+      this.expiresAt = 0;
+      this.tickClock();
+    }
     this.dispatchEvent(new CustomEvent('bulkhead:lab-state', { detail: { state, message }, bubbles: true }));
+  }
+
+  /** Minutes left before the hard limit, so the end of a lab is never a surprise. */
+  private tickClock(): void {
+    if (!this.expiresAt) {
+      this.clock.textContent = '';
+      return;
+    }
+    const minutes = Math.max(0, Math.ceil((this.expiresAt - Date.now()) / 60_000));
+    this.clock.textContent = `${minutes} min left`;
+    this.clock.title = `This lab ends at ${new Date(this.expiresAt).toLocaleTimeString()}`;
   }
 
   private async start(): Promise<void> {
@@ -130,6 +158,13 @@ class BulkheadLab extends HTMLElement {
       lab,
       size: { cols: term.cols, rows: term.rows },
       onOutput: (bytes) => term.write(bytes),
+      onInfo: (info) => {
+        if (info.expiresAt) this.expiresAt = info.expiresAt;
+        this.takeoverButton.hidden = info.role !== 'viewer';
+        this.tickClock();
+        window.clearInterval(this.clockTimer);
+        this.clockTimer = window.setInterval(() => this.tickClock(), 15_000);
+      },
       onState: (state, message) => {
         this.setState(state, message);
         if (state === 'ready') {

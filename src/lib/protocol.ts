@@ -26,14 +26,21 @@ export type ClientHello = {
   /** Present on reconnect: the session to resume and how many output bytes the client already has. */
   resume?: { session: string; offset: number };
 };
-export type ClientControl = ClientHello;
+/** Ask to become the tab that types (the others keep watching). */
+export type ClientTakeover = { type: 'takeover' };
+export type ClientControl = ClientHello | ClientTakeover;
 
 export type ErrorCode =
   | 'BAD_FRAME' | 'BAD_MESSAGE' | 'UNSUPPORTED_VERSION' | 'NOT_READY' | 'ENGINE_UNAVAILABLE'
   | 'SANDBOX_FAILED' | 'SESSION_GONE' | 'LIMIT_REACHED' | 'RATE_LIMITED' | 'INTERNAL';
 
 export type ServerControl =
-  | { type: 'ready'; session: string; lab: string; expiresAt: number; offset: number }
+  /** `offset`: the output offset the next OUTPUT byte has (after a replay, where the client's copy resumes). */
+  | { type: 'ready'; session: string; lab: string; expiresAt: number; idleTimeoutMs: number; offset: number; role: 'typist' | 'viewer'; lost: number }
+  /** Another tab of the same learner took over typing, or gave it back. */
+  | { type: 'role'; role: 'typist' | 'viewer' }
+  /** The session ended for good: `reason` is idle, limit, ended (by the learner or an instructor) or shell. */
+  | { type: 'expired'; reason: 'idle' | 'limit' | 'ended' | 'shell' | 'server'; message: string }
   | { type: 'progress'; message: string }
   | { type: 'exit'; code: number | null; message: string }
   | { type: 'expiring'; expiresAt: number }
@@ -111,6 +118,10 @@ const SESSION_ID = /^[A-Za-z0-9_-]{16,64}$/;
 
 export function parseClientControl(text: string): ClientControl {
   const message = parseJsonObject(text);
+  if (message.type === 'takeover') {
+    onlyKeys(message, ['type']);
+    return { type: 'takeover' };
+  }
   if (message.type !== 'hello') throw new ProtocolError('BAD_MESSAGE', `unknown message type ${JSON.stringify(message.type)}`);
   onlyKeys(message, ['type', 'v', 'cols', 'rows', 'resume']);
   if (message.v !== PROTOCOL_VERSION) throw new ProtocolError('UNSUPPORTED_VERSION', `this server speaks protocol ${PROTOCOL_VERSION}; reload the page`);
@@ -131,7 +142,7 @@ export function parseClientControl(text: string): ClientControl {
   return hello;
 }
 
-const SERVER_TYPES = new Set(['ready', 'progress', 'exit', 'expiring', 'error']);
+const SERVER_TYPES = new Set(['ready', 'role', 'progress', 'exit', 'expired', 'expiring', 'error']);
 
 export function parseServerControl(text: string): ServerControl {
   const message = parseJsonObject(text);

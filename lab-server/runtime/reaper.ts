@@ -1,0 +1,47 @@
+/**
+ * Removes what no live session owns: at start-up (a killed lab-server leaves everything behind) and then
+ * every minute. Anything labelled with this instance whose session is unknown here, or whose expiry
+ * label has passed, goes.
+ */
+import type { SandboxRuntime } from './sandbox-runtime.ts';
+
+export const REAP_INTERVAL_MS = 60_000;
+
+export class Reaper {
+  private readonly runtime: SandboxRuntime;
+  private readonly isLive: (session: string) => boolean;
+  private readonly log: (line: string) => void;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<number>;
+
+  constructor(options: { runtime: SandboxRuntime; isLive: (session: string) => boolean; log?: (line: string) => void }) {
+    this.runtime = options.runtime;
+    this.isLive = options.isLive;
+    this.log = options.log ?? (() => undefined);
+  }
+
+  /** One pass; returns how many objects were removed. Concurrent calls share one pass. */
+  reap(now = Date.now()): Promise<number> {
+    this.running ??= (async () => {
+      let removed = 0;
+      for (const { session, expiresAt } of await this.runtime.engineSessions()) {
+        if (this.isLive(session) && expiresAt > now) continue;
+        removed += await this.runtime.removeSession(session);
+      }
+      if (removed) this.log(`reaper: removed ${removed} leftover object(s)`);
+      return removed;
+    })().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  start(intervalMs = REAP_INTERVAL_MS): void {
+    this.timer = setInterval(() => void this.reap().catch((error: unknown) => this.log(`reaper: ${String(error)}`)), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}

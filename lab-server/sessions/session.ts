@@ -1,0 +1,214 @@
+/**
+ * One learner's lab session, as an explicit state machine:
+ *
+ *   starting ──▶ ready ◀──▶ detached ──▶ expired
+ *       └──────────┴────────────┴───────────▲
+ *
+ * ready: at least one browser tab attached. detached: none; the sandbox lives on for a grace period so a
+ * reload or a dropped network resumes the same shell. expired: idle too long, past the hard limit, grace
+ * over, the shell exited or the server stopped; the sandbox is removed and the session is forgotten.
+ * Output is kept in a replay buffer so a returning tab gets exactly what it missed.
+ */
+import type { ServerControl } from '../../src/lib/protocol.ts';
+import type { SandboxHandle, TerminalProcess } from '../runtime/sandbox-runtime.ts';
+import { FlowControl, HIGH_WATER_BYTES } from './flow-control.ts';
+import { OutputBuffer } from './output-buffer.ts';
+
+export type SessionState = 'starting' | 'ready' | 'detached' | 'expired';
+export type ExpiryReason = 'idle' | 'limit' | 'ended' | 'shell' | 'server' | 'detached';
+
+export interface SessionTimeouts {
+  idleMs: number;
+  hardMs: number;
+  detachedGraceMs: number;
+  /** How long before the hard limit the learner is warned. */
+  warnBeforeMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: SessionTimeouts = {
+  idleMs: 15 * 60_000,
+  hardMs: 60 * 60_000,
+  detachedGraceMs: 2 * 60_000,
+  warnBeforeMs: 5 * 60_000,
+};
+
+/** A viewer whose send buffer grows past this is dropped (it can reconnect and replay) so it never stalls the typist. */
+const VIEWER_DROP_BYTES = 4 * HIGH_WATER_BYTES;
+
+export interface SessionPeer {
+  output(data: Uint8Array): void;
+  control(message: ServerControl): void;
+  close(reason: string): void;
+  /** Bytes queued for this peer and not yet sent. */
+  backlog(): number;
+}
+
+export interface SessionLab {
+  id: string;
+}
+
+const EXPIRY_TEXT: Record<ExpiryReason, string> = {
+  idle: 'Your lab stopped after a long time without input. Restart it for a fresh sandbox.',
+  limit: 'Your lab reached its time limit and was removed. Restart it for a fresh sandbox.',
+  ended: 'This lab session was ended.',
+  shell: 'The shell ended, so the sandbox was removed. Restart the lab for a fresh one.',
+  server: 'The lab-server is restarting. Reload the page in a moment and start the lab again.',
+  detached: 'Your lab was removed after its page was closed.',
+};
+
+export class Session {
+  readonly id: string;
+  readonly lab: SessionLab;
+  readonly learner: string;
+  readonly ip: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  state: SessionState = 'starting';
+  lastInputAt: number;
+  detachedAt?: number;
+  expiryReason?: ExpiryReason;
+  private readonly timeouts: SessionTimeouts;
+  private readonly buffer = new OutputBuffer();
+  private readonly peers: SessionPeer[] = [];
+  private warned = false;
+  private sandbox?: SandboxHandle;
+  private terminal?: TerminalProcess;
+  private flow?: FlowControl;
+  private readonly onExpire: (session: Session, sandbox: SandboxHandle | undefined) => void;
+
+  constructor(options: {
+    id: string; lab: SessionLab; learner: string; ip: string; timeouts: SessionTimeouts; now: number;
+    onExpire: (session: Session, sandbox: SandboxHandle | undefined) => void;
+  }) {
+    this.id = options.id;
+    this.lab = options.lab;
+    this.learner = options.learner;
+    this.ip = options.ip;
+    this.timeouts = options.timeouts;
+    this.createdAt = options.now;
+    this.lastInputAt = options.now;
+    this.expiresAt = options.now + options.timeouts.hardMs;
+    this.onExpire = options.onExpire;
+  }
+
+  get typist(): SessionPeer | undefined {
+    return this.peers[this.peers.length - 1];
+  }
+
+  get peerCount(): number {
+    return this.peers.length;
+  }
+
+  get sandboxHandle(): SandboxHandle | undefined {
+    return this.sandbox;
+  }
+
+  /** Connects the shell; from here on output is buffered and fanned out to every attached tab. */
+  run(sandbox: SandboxHandle, terminal: TerminalProcess): void {
+    this.sandbox = sandbox;
+    this.terminal = terminal;
+    if (this.state === 'expired') return;
+    this.flow = new FlowControl(terminal.stream, () => this.typist?.backlog() ?? 0);
+    terminal.stream.on('data', (chunk: Buffer) => this.broadcast(chunk));
+    void terminal.exitCode().then(() => this.expire('shell'), () => this.expire('shell'));
+    this.state = this.peers.length ? 'ready' : 'detached';
+    this.detachedAt = this.peers.length ? undefined : Date.now();
+    for (const peer of this.peers) this.greet(peer, 0);
+  }
+
+  /** Adds a tab; it becomes the typist. `offset` is what the tab already has (0 for a fresh page). */
+  attach(peer: SessionPeer, offset = 0): void {
+    if (this.state === 'expired') {
+      peer.control({ type: 'expired', reason: this.expiryReason === 'detached' ? 'ended' : (this.expiryReason ?? 'ended') as 'ended', message: EXPIRY_TEXT[this.expiryReason ?? 'ended'] });
+      return;
+    }
+    const previous = this.typist;
+    this.peers.push(peer);
+    previous?.control({ type: 'role', role: 'viewer' });
+    if (this.state === 'starting') return;
+    this.state = 'ready';
+    this.detachedAt = undefined;
+    this.greet(peer, offset);
+  }
+
+  private greet(peer: SessionPeer, offset: number): void {
+    const { data, lost } = this.buffer.since(offset);
+    const from = this.buffer.end - data.length;
+    peer.control({
+      type: 'ready', session: this.id, lab: this.lab.id, expiresAt: this.expiresAt, idleTimeoutMs: this.timeouts.idleMs,
+      offset: from, role: peer === this.typist ? 'typist' : 'viewer', lost,
+    });
+    if (data.length) peer.output(data);
+  }
+
+  detach(peer: SessionPeer, now = Date.now()): void {
+    const index = this.peers.indexOf(peer);
+    if (index < 0) return;
+    const wasTypist = peer === this.typist;
+    this.peers.splice(index, 1);
+    if (wasTypist) this.typist?.control({ type: 'role', role: 'typist' });
+    this.flow?.release();
+    if (this.peers.length === 0 && this.state === 'ready') {
+      this.state = 'detached';
+      this.detachedAt = now;
+    }
+  }
+
+  takeover(peer: SessionPeer): void {
+    const index = this.peers.indexOf(peer);
+    if (index < 0 || peer === this.typist) return;
+    this.typist?.control({ type: 'role', role: 'viewer' });
+    this.peers.splice(index, 1);
+    this.peers.push(peer);
+    peer.control({ type: 'role', role: 'typist' });
+  }
+
+  input(peer: SessionPeer, data: Uint8Array, now = Date.now()): boolean {
+    if (this.state !== 'ready' || peer !== this.typist) return false;
+    this.lastInputAt = now;
+    this.terminal?.stream.write(data);
+    return true;
+  }
+
+  resize(peer: SessionPeer, cols: number, rows: number): void {
+    if (this.state === 'ready' && peer === this.typist) void this.terminal?.resize(cols, rows).catch(() => undefined);
+  }
+
+  private broadcast(chunk: Buffer): void {
+    this.buffer.append(chunk);
+    for (const peer of [...this.peers]) {
+      if (peer !== this.typist && peer.backlog() > VIEWER_DROP_BYTES) {
+        peer.close('This tab fell behind; reload it to catch up.');
+        this.detach(peer);
+        continue;
+      }
+      peer.output(chunk);
+    }
+    this.flow?.afterWrite();
+  }
+
+  /** Called by the manager's clock; expires the session when one of its deadlines passed. */
+  tick(now: number): void {
+    if (this.state === 'expired' || this.state === 'starting') return;
+    if (now >= this.expiresAt) return this.expire('limit');
+    if (now - this.lastInputAt >= this.timeouts.idleMs) return this.expire('idle');
+    if (this.state === 'detached' && this.detachedAt !== undefined && now - this.detachedAt >= this.timeouts.detachedGraceMs) return this.expire('detached');
+    if (!this.warned && this.expiresAt - now <= this.timeouts.warnBeforeMs) {
+      this.warned = true;
+      for (const peer of this.peers) peer.control({ type: 'expiring', expiresAt: this.expiresAt });
+    }
+  }
+
+  expire(reason: ExpiryReason): void {
+    if (this.state === 'expired') return;
+    this.state = 'expired';
+    this.expiryReason = reason;
+    this.flow?.release();
+    this.terminal?.stream.destroy();
+    for (const peer of this.peers.splice(0)) {
+      peer.control({ type: 'expired', reason: reason === 'detached' ? 'ended' : reason, message: EXPIRY_TEXT[reason] });
+      peer.close(reason);
+    }
+    this.onExpire(this, this.sandbox);
+  }
+}

@@ -1,0 +1,15 @@
+/** An in-process lab-server for integration tests, over the test fixtures' labs, with its own instance label. */
+import { fileURLToPath } from 'node:url';
+import { startLabServer, type LabServer, type LabServerOptions } from '../../lab-server/app.ts';
+import { loadConfig } from '../../lab-server/config.ts';
+import { testRuntime, uniqueInstance } from './docker.ts';
+
+export const FIXTURE_CONTENT = fileURLToPath(new URL('../fixtures/content/', import.meta.url));
+
+export async function startTestServer(name: string, options: LabServerOptions & { env?: Record<string, string> } = {}) {
+  const instance = uniqueInstance(name);
+  const config = loadConfig({ PORT: '0', CONTENT_DIR: FIXTURE_CONTENT, BULKHEAD_INSTANCE: instance, WARM_POOL_SIZE: '0', ...options.env });
+  const runtime = testRuntime(instance);
+  const server: LabServer = await startLabServer(config, { runtime, log: () => undefined, ...options });
+  return { server, runtime, instance, base: server.url };
+}
