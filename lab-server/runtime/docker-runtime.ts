@@ -64,10 +64,10 @@ export class DockerRuntime implements SandboxRuntime {
     return { id: container.id, session: spec.session, lab: spec.lab };
   }
 
-  async openTerminal(sandbox: SandboxHandle, size: { cols: number; rows: number }): Promise<TerminalProcess> {
+  async openTerminal(sandbox: SandboxHandle, size: { cols: number; rows: number }, command: readonly string[] = ['bash', '-l']): Promise<TerminalProcess> {
     const container = this.docker.getContainer(sandbox.id);
     const exec = await call(`open a shell in ${sandbox.id.slice(0, 12)}`, () => container.exec({
-      Cmd: ['bash', '-l'],
+      Cmd: [...command],
       User: `${LEARNER_UID}:${LEARNER_UID}`,
       WorkingDir: LEARNER_HOME,
       Env: ['TERM=xterm-256color', 'LANG=C.UTF-8', `COLUMNS=${size.cols}`, `LINES=${size.rows}`],

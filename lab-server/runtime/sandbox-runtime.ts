@@ -52,8 +52,8 @@ export interface SandboxRuntime {
   /** Whether an image is present in the engine (sandboxes never pull). */
   hasImage(ref: string): Promise<boolean>;
   create(spec: SandboxSpec): Promise<SandboxHandle>;
-  /** An interactive login shell as the learner, on a TTY. */
-  openTerminal(sandbox: SandboxHandle, size: { cols: number; rows: number }): Promise<TerminalProcess>;
+  /** An interactive login shell as the learner on a TTY, or `command` instead of the shell. */
+  openTerminal(sandbox: SandboxHandle, size: { cols: number; rows: number }, command?: readonly string[]): Promise<TerminalProcess>;
   /** A non-interactive command as the learner, never seen in their shell. */
   exec(sandbox: SandboxHandle, command: readonly string[], options?: { timeoutMs?: number }): Promise<ExecResult>;
   remove(sandbox: SandboxHandle): Promise<void>;

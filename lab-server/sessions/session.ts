@@ -99,6 +99,11 @@ export class Session {
     return this.peers.length;
   }
 
+  /** True while output is held back because the typist's connection is slow. */
+  get outputPaused(): boolean {
+    return this.flow?.isPaused ?? false;
+  }
+
   get sandboxHandle(): SandboxHandle | undefined {
     return this.sandbox;
   }

@@ -1,0 +1,82 @@
+/**
+ * `npm run sandbox -- LAB [-- COMMAND...]`: opens a sandbox for a lab exactly as a learner gets it (same
+ * image, limits and network), runs COMMAND as the learner (an interactive shell when none is given),
+ * relays its output and exit status, and removes everything it made. `npm run sandbox -- --list` prints
+ * the lab ids.
+ */
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../lab-server/config.ts';
+import { LabError } from '../lab-server/errors.ts';
+import { imageRefs } from '../lab-server/images.ts';
+import { loadLessons } from '../lab-server/lessons.ts';
+import { DockerRuntime } from '../lab-server/runtime/docker-runtime.ts';
+import { limitsFromConfig } from '../lab-server/runtime/hardening.ts';
+import { createSandbox, newSessionId } from '../lab-server/runtime/warm-pool.ts';
+
+const USAGE = 'usage: npm run sandbox -- LAB [-- COMMAND...]   |   npm run sandbox -- --list';
+const SANDBOX_TTL_MS = 60 * 60_000;
+
+async function main(argv: string[]): Promise<number> {
+  const config = loadConfig();
+  const lessons = await loadLessons(config.CONTENT_DIR ?? fileURLToPath(new URL('../content/', import.meta.url)));
+  const labs = lessons.filter((l) => l.lab);
+  if (argv[0] === '--list') {
+    for (const lesson of labs) console.log(lesson.slug);
+    return 0;
+  }
+  const [lab, separator, ...command] = argv;
+  if (!lab || lab.startsWith('-') || (separator !== undefined && separator !== '--')) {
+    console.error(USAGE);
+    return 2;
+  }
+  const lesson = labs.find((l) => l.slug === lab);
+  if (!lesson?.lab) {
+    console.error(`There is no lab called "${lab}". Labs: ${labs.map((l) => l.slug).join(', ')}`);
+    return 2;
+  }
+  const instance = `sandbox-${process.pid}`;
+  const runtime = new DockerRuntime({ socketPath: config.DOCKER_SOCKET, limits: limitsFromConfig(config), instance });
+  await runtime.ping();
+  const image = (await imageRefs('shell')).hashTag;
+  if (!(await runtime.hasImage(image))) throw new LabError('IMAGE_MISSING', `The lab image ${image} is not built: run \`npm run images\` first.`);
+  const session = newSessionId();
+  const cleanup = async () => {
+    const removed = await runtime.removeSession(session);
+    if (process.stderr.isTTY) console.error(`sandbox removed (${removed} object(s))`);
+  };
+  let interrupted = false;
+  const onSignal = () => {
+    interrupted = true;
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const sandbox = await createSandbox(runtime, {
+      lab: lesson.slug, image, capAdd: lesson.lab.capAdd, network: lesson.lab.network === 'session',
+    }, session, Date.now() + SANDBOX_TTL_MS);
+    const interactive = command.length === 0;
+    const size = { cols: process.stdout.columns ?? 100, rows: process.stdout.rows ?? 30 };
+    const terminal = await runtime.openTerminal(sandbox.handle, size, interactive ? ['bash', '-l'] : ['bash', '-lc', command.join(' ')]);
+    terminal.stream.pipe(process.stdout, { end: false });
+    if (interactive && process.stdin.isTTY) process.stdin.setRawMode(true);
+    if (interactive) process.stdin.pipe(terminal.stream);
+    process.stdout.on('resize', () => void terminal.resize(process.stdout.columns, process.stdout.rows));
+    const code = await terminal.exitCode();
+    if (interactive) {
+      process.stdin.unpipe(terminal.stream);
+      if (process.stdin.isTTY) process.stdin.setRawMode(false);
+      process.stdin.pause();
+    }
+    return code ?? 1;
+  } finally {
+    if (!interrupted) await cleanup();
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  console.error(error instanceof LabError ? error.message : error);
+  process.exitCode = 1;
+}
