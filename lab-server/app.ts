@@ -4,17 +4,22 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { allowedOrigins, type Config } from './config.ts';
 import { LabError } from './errors.ts';
-import { ensureLearner } from './http/cookies.ts';
+import { ensureLearner, learnerOf } from './http/cookies.ts';
 import { isAllowedOrigin } from './http/origin.ts';
 import { serveStatic } from './http/static.ts';
 import { imageRefs } from './images.ts';
-import { loadLessons } from './lessons.ts';
+import { loadLessons, type LoadedLesson } from './lessons.ts';
 import { DockerRuntime } from './runtime/docker-runtime.ts';
 import { limitsFromConfig } from './runtime/hardening.ts';
 import type { SandboxRuntime } from './runtime/sandbox-runtime.ts';
+import { CheckRunner } from './checks/check-runner.ts';
+import { Progress } from './progress/progress.ts';
 import { Reaper } from './runtime/reaper.ts';
+import { Store } from './store/store.ts';
+import { join } from 'node:path';
 import type { SandboxProfile } from './runtime/warm-pool.ts';
 import { defaultCaps, SessionManager, type SessionCaps } from './sessions/manager.ts';
 import type { SessionTimeouts } from './sessions/session.ts';
@@ -30,6 +35,19 @@ export interface LabServer {
   labsAvailable(): Promise<{ ok: boolean; reason?: string }>;
   sessions: SessionManager;
   reaper: Reaper;
+  progress: Progress;
+  store: Store;
+  /** The check runner of each session that has exercises. */
+  checkers: Map<string, CheckRunner>;
+  /** Extra HTTP routes, tried in order before the static site. */
+  routes: Array<(req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>>;
+  upgrades: Array<(req: IncomingMessage, socket: Duplex, head: Buffer) => boolean>;
+  tickets: TicketBook;
+  /** Sandbox profile of each lab, by lesson slug. */
+  labs: Map<string, SandboxProfile>;
+  lessons: LoadedLesson[];
+  /** Functions run by close() before the sessions end (modules' own shutdown). */
+  onClose: Array<() => Promise<void> | void>;
   close(): Promise<void>;
 }
 
@@ -72,9 +90,29 @@ export async function startLabServer(config: Config, options: LabServerOptions =
   const labs = new Map<string, SandboxProfile>(lessons.filter((l) => l.lab).map((l) => [l.slug, {
     lab: l.slug, image: shellImage, capAdd: l.lab?.capAdd ?? [], network: l.lab?.network === 'session',
   }]));
+  const exercises = new Map(lessons.map((l) => [l.slug, l.exercises]));
+  const store = Store.open(join(config.DATA_DIR, 'bulkhead.db'));
+  const progress = new Progress(store);
+  const checkers = new Map<string, CheckRunner>();
   const sessions = new SessionManager({
     runtime, log, timeouts: options.timeouts, poolSize: options.poolSize ?? config.WARM_POOL_SIZE,
     caps: { ...defaultCaps(limits.memoryBytes), ...options.caps },
+    hooks: {
+      afterStart(session) {
+        const sandbox = session.sandboxHandle;
+        const labExercises = exercises.get(session.lab.id) ?? [];
+        if (!sandbox || labExercises.length === 0) return;
+        const runner = new CheckRunner({
+          runtime, sandbox, learner: session.learner, lab: session.lab.id, exercises: labExercises, progress, send: (m) => session.notify(m),
+        });
+        checkers.set(session.id, runner);
+        session.onPrompt(() => runner.onPrompt());
+      },
+      async afterEnd(session) {
+        checkers.get(session.id)?.stop();
+        checkers.delete(session.id);
+      },
+    },
   });
   const reaper = new Reaper({ runtime, isLive: (id) => sessions.isLive(id), log });
   const tickets = new TicketBook();
@@ -100,11 +138,25 @@ export async function startLabServer(config: Config, options: LabServerOptions =
         input: (data) => void session.input(peer, data),
         resize: (cols, rows) => session.resize(peer, cols, rows),
         takeover: () => session.takeover(peer),
+        request: (message) => {
+          const runner = checkers.get(session.id);
+          if (!runner) return peer.control({ type: 'error', code: 'NOT_READY', message: 'This lab has no exercises to check.' });
+          if (message.type === 'check') return void runner.request(message.exercise);
+          if (!runner.answer(message.exercise, message.criterion, message.value)) {
+            peer.control({ type: 'error', code: 'BAD_MESSAGE', message: 'That question does not exist in this lab.' });
+          }
+        },
         detach: () => session.detach(peer),
       };
     },
   };
   const terminals = new TerminalSocketServer({ tickets, allowedOrigins: allowedOrigins(config), handler });
+
+  /** Further modules (workshops, previews) add routes here; each returns true when it answered. */
+  const extraRoutes: Array<(req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>> = [];
+  /** Further WebSocket endpoints; each returns true when it took the upgrade. */
+  const onClose: Array<() => Promise<void> | void> = [];
+  const extraUpgrades: Array<(req: IncomingMessage, socket: Duplex, head: Buffer) => boolean> = [];
 
   const server = createServer((req, res) => {
     void route(req, res).catch((error: unknown) => {
@@ -132,12 +184,36 @@ export async function startLabServer(config: Config, options: LabServerOptions =
       const learner = ensureLearner(req, res);
       return json(res, 201, { ticket: tickets.issue(learner, lab, req.socket.remoteAddress ?? '') });
     }
+    if (url.pathname === '/api/progress' && req.method === 'GET') {
+      const learner = learnerOf(req);
+      const completed = learner ? progress.completedByLab(learner) : {};
+      const labsOut: Record<string, { done: string[]; total: number }> = {};
+      for (const [lab, list] of exercises) if (list.length) labsOut[lab] = { done: completed[lab] ?? [], total: list.length };
+      return json(res, 200, { labs: labsOut });
+    }
+    const labProgress = /^\/api\/progress\/([a-z0-9-]{1,64})$/.exec(url.pathname);
+    if (labProgress?.[1]) {
+      const lab = labProgress[1];
+      if (!exercises.has(lab)) return json(res, 404, { error: `There is no lab called "${lab}".` });
+      const learner = learnerOf(req);
+      if (req.method === 'GET') return json(res, 200, learner ? progress.forLab(learner, lab) : { done: [], results: {} });
+      if (req.method === 'DELETE') {
+        if (!isAllowedOrigin(req, allowedOrigins(config))) return json(res, 403, { error: 'Cross-site request refused.' });
+        if (learner) progress.reset(learner, lab);
+        return json(res, 200, { done: [], results: {} });
+      }
+      return json(res, 405, { error: 'Use GET or DELETE.' });
+    }
+    for (const extra of extraRoutes) if (await extra(req, res, url)) return;
     if (url.pathname.startsWith('/api/')) return json(res, 404, { error: 'No such API route.' });
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: 'Method not allowed.' });
     return serveStatic(req, res, config.SITE_DIR, url.pathname);
   }
 
-  server.on('upgrade', (req, socket, head) => terminals.handleUpgrade(req, socket, head));
+  server.on('upgrade', (req, socket, head) => {
+    for (const extra of extraUpgrades) if (extra(req, socket, head)) return;
+    terminals.handleUpgrade(req, socket, head);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, () => resolve());
@@ -150,18 +226,31 @@ export async function startLabServer(config: Config, options: LabServerOptions =
   }
   reaper.start();
 
-  return {
+  const lab: LabServer = {
     server,
     url: `http://${host === '127.0.0.1' ? 'localhost' : host}:${address.port}`,
     labsAvailable,
     sessions,
     reaper,
+    progress,
+    store,
+    checkers,
+    routes: extraRoutes,
+    upgrades: extraUpgrades,
+    tickets,
+    labs,
+    lessons,
+    onClose,
     async close() {
+      for (const fn of onClose) await fn();
       reaper.stop();
       terminals.close();
       await sessions.close();
+      store.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
     },
   };
+  // Modules that build on sessions and progress attach here, in order.
+  return lab;
 }

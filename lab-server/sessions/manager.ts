@@ -53,6 +53,8 @@ export interface StartRequest {
 export interface SessionHooks {
   /** Runs after the sandbox exists and before the shell opens (the Docker gate starts here). */
   beforeShell?(session: Session, sandbox: PooledSandbox): Promise<void>;
+  /** Runs once the shell is open (checks attach here). */
+  afterStart?(session: Session): void;
   /** Runs after the session expired, before its objects are removed. */
   afterEnd?(session: Session): Promise<void>;
 }
@@ -150,6 +152,7 @@ export class SessionManager {
       await this.hooks.beforeShell?.(session, sandbox);
       const terminal = await this.runtime.openTerminal(sandbox.handle, request.size);
       session.run(sandbox.handle, terminal);
+      this.hooks.afterStart?.(session);
     } catch (error) {
       session.expire('server');
       if (error instanceof LabError && error.code === 'ENGINE_UNAVAILABLE') throw error;

@@ -32,6 +32,12 @@ export const DEFAULT_TIMEOUTS: SessionTimeouts = {
   warnBeforeMs: 5 * 60_000,
 };
 
+/**
+ * The shell prints this invisible OSC sequence before each prompt (PROMPT_COMMAND in the shell image), so
+ * lab-server knows a command finished and can check the learner's work. Terminals ignore unknown OSCs.
+ */
+export const PROMPT_MARKER = Buffer.from('\x1b]6973;prompt\x07');
+
 /** A viewer whose send buffer grows past this is dropped (it can reconnect and replay) so it never stalls the typist. */
 const VIEWER_DROP_BYTES = 4 * HIGH_WATER_BYTES;
 
@@ -70,6 +76,10 @@ export class Session {
   private readonly timeouts: SessionTimeouts;
   private readonly buffer = new OutputBuffer();
   private readonly peers: SessionPeer[] = [];
+  /** Read-only watchers (an instructor shadowing): they get output, never type, never count as tabs. */
+  private readonly watchers = new Set<SessionPeer>();
+  private readonly promptListeners = new Set<() => void>();
+  private markerTail = Buffer.alloc(0);
   private warned = false;
   private sandbox?: SandboxHandle;
   private terminal?: TerminalProcess;
@@ -179,8 +189,58 @@ export class Session {
     if (this.state === 'ready' && peer === this.typist) void this.terminal?.resize(cols, rows).catch(() => undefined);
   }
 
+  /** Called each time the shell is back at its prompt. */
+  onPrompt(listener: () => void): () => void {
+    this.promptListeners.add(listener);
+    return () => this.promptListeners.delete(listener);
+  }
+
+  /** Sends a control message to every tab of the learner (check results, broadcasts). */
+  notify(message: ServerControl): void {
+    for (const peer of this.peers) peer.control(message);
+  }
+
+  /** Adds a read-only watcher; the learner's tabs are told they are watched. */
+  watch(peer: SessionPeer, by: string): () => void {
+    if (this.state === 'expired') {
+      peer.control({ type: 'expired', reason: 'ended', message: EXPIRY_TEXT.ended });
+      return () => undefined;
+    }
+    this.watchers.add(peer);
+    const { data } = this.buffer.since(0);
+    peer.control({
+      type: 'ready', session: this.id, lab: this.lab.id, expiresAt: this.expiresAt, idleTimeoutMs: this.timeouts.idleMs,
+      offset: this.buffer.end - data.length, role: 'viewer', lost: 0,
+    });
+    if (data.length) peer.output(data);
+    this.notify({ type: 'watched', watchers: this.watchers.size, by });
+    return () => {
+      if (!this.watchers.delete(peer)) return;
+      this.notify({ type: 'watched', watchers: this.watchers.size, by });
+    };
+  }
+
+  get watcherCount(): number {
+    return this.watchers.size;
+  }
+
+  private detectPrompt(chunk: Buffer): void {
+    const haystack = this.markerTail.length ? Buffer.concat([this.markerTail, chunk]) : chunk;
+    if (haystack.includes(PROMPT_MARKER)) for (const listener of this.promptListeners) listener();
+    this.markerTail = Buffer.from(haystack.subarray(Math.max(0, haystack.length - (PROMPT_MARKER.length - 1))));
+  }
+
   private broadcast(chunk: Buffer): void {
     this.buffer.append(chunk);
+    this.detectPrompt(chunk);
+    for (const watcher of this.watchers) {
+      if (watcher.backlog() > VIEWER_DROP_BYTES) {
+        watcher.close('The shadow view fell behind; open it again to catch up.');
+        this.watchers.delete(watcher);
+      } else {
+        watcher.output(chunk);
+      }
+    }
     for (const peer of [...this.peers]) {
       if (peer !== this.typist && peer.backlog() > VIEWER_DROP_BYTES) {
         peer.close('This tab fell behind; reload it to catch up.');
@@ -210,10 +270,12 @@ export class Session {
     this.expiryReason = reason;
     this.flow?.release();
     this.terminal?.stream.destroy();
-    for (const peer of this.peers.splice(0)) {
+    for (const peer of [...this.peers.splice(0), ...this.watchers]) {
       peer.control({ type: 'expired', reason: reason === 'detached' ? 'ended' : reason, message: EXPIRY_TEXT[reason] });
       peer.close(reason);
     }
+    this.watchers.clear();
+    this.promptListeners.clear();
     this.onExpire(this, this.sandbox);
   }
 }

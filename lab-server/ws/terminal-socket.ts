@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import {
   MAX_FRAME_BYTES, OP_INPUT, OP_OUTPUT, OP_RESIZE, ProtocolError, decodeBinary, encodeData, parseClientControl,
-  type ClientHello, type ErrorCode, type ServerControl,
+  type ClientAnswer, type ClientCheck, type ClientHello, type ErrorCode, type ServerControl,
 } from '../../src/lib/protocol.ts';
 import { learnerOf } from '../http/cookies.ts';
 import { isAllowedOrigin } from '../http/origin.ts';
@@ -32,6 +32,8 @@ export interface TerminalSink {
   resize(cols: number, rows: number): void;
   /** This tab asks to be the one that types. */
   takeover(): void;
+  /** A check request or an answer from the page. */
+  request(message: ClientCheck | ClientAnswer): void;
   /** The browser went away; the session decides what that means. */
   detach(): void;
 }
@@ -98,9 +100,9 @@ export class TerminalSocketServer {
         const bytes = Buffer.isBuffer(raw) ? raw : Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw);
         if (!isBinary) {
           const message = parseClientControl(bytes.toString('utf8'));
-          if (message.type === 'takeover') {
+          if (message.type !== 'hello') {
             if (!sink) throw new ProtocolError('NOT_READY', 'the terminal is not ready yet');
-            return sink.takeover();
+            return message.type === 'takeover' ? sink.takeover() : sink.request(message);
           }
           if (sink || attaching) throw new ProtocolError('BAD_MESSAGE', 'hello was already received');
           const hello = message;

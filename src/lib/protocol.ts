@@ -28,7 +28,13 @@ export type ClientHello = {
 };
 /** Ask to become the tab that types (the others keep watching). */
 export type ClientTakeover = { type: 'takeover' };
-export type ClientControl = ClientHello | ClientTakeover;
+/** Run the checks now (the Check button); all exercises of the lab when `exercise` is absent. */
+export type ClientCheck = { type: 'check'; exercise?: string };
+/** An answer typed in the page for an `answer` criterion. */
+export type ClientAnswer = { type: 'answer'; exercise: string; criterion: string; value: string };
+export type ClientControl = ClientHello | ClientTakeover | ClientCheck | ClientAnswer;
+/** Longest answer a learner may type. */
+export const MAX_ANSWER_CHARS = 500;
 
 export type ErrorCode =
   | 'BAD_FRAME' | 'BAD_MESSAGE' | 'UNSUPPORTED_VERSION' | 'NOT_READY' | 'ENGINE_UNAVAILABLE'
@@ -42,9 +48,22 @@ export type ServerControl =
   /** The session ended for good: `reason` is idle, limit, ended (by the learner or an instructor) or shell. */
   | { type: 'expired'; reason: 'idle' | 'limit' | 'ended' | 'shell' | 'server'; message: string }
   | { type: 'progress'; message: string }
+  /** Someone (an instructor) is watching this terminal read-only; `watchers` is how many now. */
+  | { type: 'watched'; watchers: number; by: string }
+  /** Results of one exercise's checks; `done` once every criterion passed (now or before). */
+  | { type: 'checks'; lab: string; exercise: string; done: boolean; results: CriterionResult[] }
+  /** A message from the workshop's instructor, shown on the page. */
+  | { type: 'broadcast'; message: string; from: string }
   | { type: 'exit'; code: number | null; message: string }
   | { type: 'expiring'; expiresAt: number }
   | { type: 'error'; code: ErrorCode; message: string; retryAfterMs?: number };
+
+export interface CriterionResult {
+  criterion: string;
+  passed: boolean;
+  /** Short, specific and not spoiling: what is still wrong, or what is right. */
+  message: string;
+}
 
 export type BinaryFrame =
   | { op: typeof OP_INPUT; data: Uint8Array }
@@ -115,12 +134,29 @@ function onlyKeys(message: Record<string, unknown>, allowed: readonly string[]):
 }
 
 const SESSION_ID = /^[A-Za-z0-9_-]{16,64}$/;
+const ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+function isId(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= 64 && ID.test(value);
+}
 
 export function parseClientControl(text: string): ClientControl {
   const message = parseJsonObject(text);
   if (message.type === 'takeover') {
     onlyKeys(message, ['type']);
     return { type: 'takeover' };
+  }
+  if (message.type === 'check') {
+    onlyKeys(message, ['type', 'exercise']);
+    if (message.exercise !== undefined && !isId(message.exercise)) throw new ProtocolError('BAD_MESSAGE', 'exercise must be an id');
+    return message.exercise === undefined ? { type: 'check' } : { type: 'check', exercise: message.exercise as string };
+  }
+  if (message.type === 'answer') {
+    onlyKeys(message, ['type', 'exercise', 'criterion', 'value']);
+    const { exercise, criterion, value } = message;
+    if (!isId(exercise) || !isId(criterion)) throw new ProtocolError('BAD_MESSAGE', 'answer needs exercise and criterion ids');
+    if (typeof value !== 'string' || value.length > MAX_ANSWER_CHARS) throw new ProtocolError('BAD_MESSAGE', `answers are text of at most ${MAX_ANSWER_CHARS} characters`);
+    return { type: 'answer', exercise: exercise as string, criterion: criterion as string, value };
   }
   if (message.type !== 'hello') throw new ProtocolError('BAD_MESSAGE', `unknown message type ${JSON.stringify(message.type)}`);
   onlyKeys(message, ['type', 'v', 'cols', 'rows', 'resume']);
@@ -142,7 +178,7 @@ export function parseClientControl(text: string): ClientControl {
   return hello;
 }
 
-const SERVER_TYPES = new Set(['ready', 'role', 'progress', 'exit', 'expired', 'expiring', 'error']);
+const SERVER_TYPES = new Set(['ready', 'role', 'progress', 'watched', 'checks', 'broadcast', 'exit', 'expired', 'expiring', 'error']);
 
 export function parseServerControl(text: string): ServerControl {
   const message = parseJsonObject(text);

@@ -1,5 +1,8 @@
 /** Starts lab-server as its own process (as `npm start` would) and waits until it prints its URL. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -14,7 +17,7 @@ export interface RunningServer {
 
 export async function startServerProcess(env: Record<string, string>): Promise<RunningServer> {
   const child = spawn(process.execPath, ['lab-server/main.ts'], {
-    cwd: ROOT, env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: ROOT, env: { ...process.env, PORT: '0', DATA_DIR: mkdtempSync(join(tmpdir(), 'bulkhead-server-')), ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {

@@ -1,4 +1,7 @@
 /** An in-process lab-server for integration tests, over the test fixtures' labs, with its own instance label. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startLabServer, type LabServer, type LabServerOptions } from '../../lab-server/app.ts';
 import { loadConfig } from '../../lab-server/config.ts';
@@ -8,8 +11,11 @@ export const FIXTURE_CONTENT = fileURLToPath(new URL('../fixtures/content/', imp
 
 export async function startTestServer(name: string, options: LabServerOptions & { env?: Record<string, string> } = {}) {
   const instance = uniqueInstance(name);
-  const config = loadConfig({ PORT: '0', CONTENT_DIR: FIXTURE_CONTENT, BULKHEAD_INSTANCE: instance, WARM_POOL_SIZE: '0', ...options.env });
+  const config = loadConfig({
+    PORT: '0', CONTENT_DIR: FIXTURE_CONTENT, BULKHEAD_INSTANCE: instance, WARM_POOL_SIZE: '0',
+    DATA_DIR: mkdtempSync(join(tmpdir(), `bulkhead-${name}-`)), ...options.env,
+  });
   const runtime = testRuntime(instance);
   const server: LabServer = await startLabServer(config, { runtime, log: () => undefined, ...options });
-  return { server, runtime, instance, base: server.url };
+  return { server, runtime, instance, base: server.url, config };
 }
