@@ -7,6 +7,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { lessonSchema, type Lesson } from '../src/lib/lesson-schema.ts';
+import { LabError } from './errors.ts';
 
 export const LESSON_FILE_PATTERN = /^(\d\d)-([a-z0-9-]+)\.mdx$/;
 
@@ -18,11 +19,10 @@ export interface LoadedLesson extends Lesson {
   file: string;
 }
 
-export class ContentError extends Error {
-  readonly code = 'CONTENT_INVALID';
+export class ContentError extends LabError {
   readonly problems: string[];
   constructor(problems: string[]) {
-    super(`The course content has ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super('CONTENT_INVALID', `The course content has ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.problems = problems;
   }
 }

@@ -8,7 +8,11 @@ const MIB = 1024 * 1024;
 const NANO_CPUS_PER_CPU = 1_000_000_000;
 
 export interface GatePolicy {
-  /** Capabilities a learner may `--cap-add` (without CAP_), from the lab definition. Never ALL. */
+  /**
+   * Capabilities a learner may `--cap-add` (without CAP_). Docker's default set by default: adding one of
+   * those back after `--cap-drop ALL` never exceeds what `docker run` gives anyway. A lab may widen it,
+   * but never with the capabilities in NEVER_ADDABLE.
+   */
   capAllowlist: readonly string[];
   /**
    * Whether containers may run as root (uid 0) inside. Off: every container and exec runs as a numeric
@@ -38,8 +42,21 @@ export interface GatePolicy {
   imageAllowlist: readonly string[];
 }
 
+/** The capabilities Docker gives a container that drops none (moby's default set). */
+export const DOCKER_DEFAULT_CAPS: readonly string[] = [
+  'CHOWN', 'DAC_OVERRIDE', 'FSETID', 'FOWNER', 'MKNOD', 'NET_RAW', 'SETGID', 'SETUID', 'SETFCAP',
+  'SETPCAP', 'NET_BIND_SERVICE', 'SYS_CHROOT', 'KILL', 'AUDIT_WRITE',
+];
+
+/** Each of these is a known container escape on its own (mounts, modules, raw I/O, ptrace of the runtime, open_by_handle_at). */
+export const NEVER_ADDABLE: readonly string[] = [
+  'SYS_ADMIN', 'SYS_MODULE', 'SYS_RAWIO', 'SYS_PTRACE', 'DAC_READ_SEARCH', 'SYS_BOOT', 'MAC_ADMIN', 'MAC_OVERRIDE',
+  'SYSLOG', 'SYS_TIME', 'BPF', 'PERFMON', 'NET_ADMIN', 'SYS_RESOURCE', 'LINUX_IMMUTABLE', 'IPC_OWNER', 'SYS_PACCT',
+  'WAKE_ALARM', 'BLOCK_SUSPEND', 'AUDIT_CONTROL', 'AUDIT_READ', 'CHECKPOINT_RESTORE', 'LEASE', 'SYS_NICE', 'SYS_TTY_CONFIG',
+];
+
 export const DEFAULT_POLICY: GatePolicy = {
-  capAllowlist: [],
+  capAllowlist: DOCKER_DEFAULT_CAPS,
   allowRoot: false,
   memoryBytesMax: 256 * MIB,
   pidsMax: 128,
@@ -54,15 +71,10 @@ export const DEFAULT_POLICY: GatePolicy = {
   imageAllowlist: ['debian:trixie-slim'],
 };
 
-/** The capabilities Docker gives a container that drops none (moby's default set). */
-export const DOCKER_DEFAULT_CAPS: readonly string[] = [
-  'CHOWN', 'DAC_OVERRIDE', 'FSETID', 'FOWNER', 'MKNOD', 'NET_RAW', 'SETGID', 'SETUID', 'SETFCAP',
-  'SETPCAP', 'NET_BIND_SERVICE', 'SYS_CHROOT', 'KILL', 'AUDIT_WRITE',
-];
-
 export function resolvePolicy(partial: Partial<GatePolicy> = {}): GatePolicy {
   const policy = { ...DEFAULT_POLICY, ...partial };
   const caps = policy.capAllowlist.map((cap) => cap.toUpperCase().replace(/^CAP_/, ''));
-  if (caps.includes('ALL')) throw new Error('gate policy: capAllowlist may not contain ALL');
+  const never = caps.filter((cap) => cap === 'ALL' || NEVER_ADDABLE.includes(cap));
+  if (never.length) throw new Error(`gate policy: capAllowlist may not contain ${never.join(', ')}`);
   return { ...policy, capAllowlist: caps };
 }

@@ -4,6 +4,7 @@
  * with `bulkhead:run` events and reports its state with `bulkhead:lab-state` events.
  */
 import { connectLab, type LabConnection, type LabState } from '../lib/lab-client.ts';
+import type { CriterionResult } from '../lib/protocol.ts';
 
 type XtermModules = Awaited<ReturnType<typeof loadXterm>>;
 
@@ -39,6 +40,18 @@ function openLink(event: MouseEvent, uri: string): void {
   if (url.protocol === 'http:' || url.protocol === 'https:') window.open(url.href, '_blank', 'noopener,noreferrer');
 }
 
+/** Writes check results into the checklist's markup (`[data-criterion="exercise/criterion"]`). */
+function showResults(exercise: string, results: readonly CriterionResult[]): void {
+  for (const result of results) {
+    const item = document.querySelector(`[data-criterion="${CSS.escape(`${exercise}/${result.criterion}`)}"]`);
+    const status = item?.querySelector<HTMLElement>('[data-status]') ?? (item instanceof HTMLElement && item.hasAttribute('data-status') ? item : null);
+    if (status) status.dataset.status = result.passed ? 'pass' : 'fail';
+    const message = item?.querySelector('[data-message]');
+    if (message) message.textContent = result.message;
+  }
+  document.dispatchEvent(new CustomEvent('bulkhead:checks', { detail: { exercise, results } }));
+}
+
 class BulkheadLab extends HTMLElement {
   private connection?: LabConnection;
   private term?: InstanceType<XtermModules['Terminal']>;
@@ -52,6 +65,16 @@ class BulkheadLab extends HTMLElement {
   private expiresAt = 0;
   private clockTimer?: number;
   private readonly onRun = (event: Event) => this.run((event as CustomEvent<{ command?: unknown }>).detail?.command);
+  private readonly onAnswer = (event: Event) => {
+    const detail = (event as CustomEvent<{ exercise?: unknown; criterion?: unknown; answer?: unknown }>).detail;
+    if (typeof detail?.exercise === 'string' && typeof detail.criterion === 'string' && typeof detail.answer === 'string') {
+      this.connection?.answer(detail.exercise, detail.criterion, detail.answer);
+    }
+  };
+  private readonly onCheck = (event: Event) => {
+    const exercise = (event as CustomEvent<{ exercise?: unknown }>).detail?.exercise;
+    this.connection?.check(typeof exercise === 'string' ? exercise : undefined);
+  };
 
   connectedCallback(): void {
     if (this.childElementCount) return;
@@ -78,11 +101,30 @@ class BulkheadLab extends HTMLElement {
     this.screen.setAttribute('aria-label', 'Lab terminal');
     this.append(bar, this.screen);
     document.addEventListener('bulkhead:run', this.onRun);
+    document.addEventListener('bulkhead:answer', this.onAnswer);
+    document.addEventListener('bulkhead:check', this.onCheck);
+    void this.loadSavedResults();
+  }
+
+  /** Shows what the learner achieved before (stored by lab-server), before any lab starts. */
+  private async loadSavedResults(): Promise<void> {
+    const lab = this.getAttribute('lab');
+    if (!lab) return;
+    try {
+      const response = await fetch(`/api/progress/${encodeURIComponent(lab)}`, { credentials: 'same-origin' });
+      if (!response.ok) return;
+      const saved = (await response.json()) as { results?: Record<string, CriterionResult[]> };
+      for (const [exercise, results] of Object.entries(saved.results ?? {})) showResults(exercise, results);
+    } catch {
+      // Reading mode: no lab-server, nothing saved to show.
+    }
   }
 
   disconnectedCallback(): void {
     window.clearInterval(this.clockTimer);
     document.removeEventListener('bulkhead:run', this.onRun);
+    document.removeEventListener('bulkhead:answer', this.onAnswer);
+    document.removeEventListener('bulkhead:check', this.onCheck);
     this.connection?.close();
   }
 
@@ -158,6 +200,10 @@ class BulkheadLab extends HTMLElement {
       lab,
       size: { cols: term.cols, rows: term.rows },
       onOutput: (bytes) => term.write(bytes),
+      onMessage: (message) => {
+        if (message.type === 'checks') showResults(message.exercise, message.results);
+        else document.dispatchEvent(new CustomEvent(`bulkhead:${message.type}`, { detail: message }));
+      },
       onInfo: (info) => {
         if (info.expiresAt) this.expiresAt = info.expiresAt;
         this.takeoverButton.hidden = info.role !== 'viewer';

@@ -15,6 +15,9 @@ export interface LabConnection {
   resize(cols: number, rows: number): void;
   /** Ask to be the tab that types. */
   takeover(): void;
+  /** Run the checks now (all exercises, or one). */
+  check(exercise?: string): void;
+  answer(exercise: string, criterion: string, value: string): void;
   close(): void;
 }
 
@@ -30,6 +33,8 @@ export interface LabConnectionOptions {
   onOutput(bytes: Uint8Array): void;
   onState(state: LabState, message?: string): void;
   onInfo?(info: LabInfo): void;
+  /** Check results, instructor broadcasts and shadowing notices, as they arrive. */
+  onMessage?(message: Extract<ServerControl, { type: 'checks' | 'broadcast' | 'watched' }>): void;
   /** Base URL of lab-server; the page's own origin by default. */
   base?: string;
 }
@@ -111,6 +116,10 @@ export function connectLab(options: LabConnectionOptions): LabConnection {
 
   function handleControl(message: ServerControl): void {
     switch (message.type) {
+      case 'checks':
+      case 'broadcast':
+      case 'watched':
+        return options.onMessage?.(message);
       case 'ready':
         // A fresh attach replays from the oldest byte the server holds; anything we hold past that would repeat.
         if (message.session !== session || message.offset !== offset) offset = message.offset;
@@ -158,6 +167,12 @@ export function connectLab(options: LabConnectionOptions): LabConnection {
     },
     takeover() {
       send(JSON.stringify({ type: 'takeover' }));
+    },
+    check(exercise) {
+      send(JSON.stringify(exercise ? { type: 'check', exercise } : { type: 'check' }));
+    },
+    answer(exercise, criterion, value) {
+      send(JSON.stringify({ type: 'answer', exercise, criterion, value }));
     },
     close() {
       closed = true;

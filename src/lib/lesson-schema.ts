@@ -121,8 +121,19 @@ export const lessonSchema = z.object({
     }
     const ids = new Set<string>();
     exercise.criteria.forEach((c, j) => {
-      if (ids.has(c.id)) ctx.addIssue({ code: 'custom', path: ['exercises', i, 'criteria', j, 'id'], message: `duplicate criterion id "${c.id}"` });
+      const at = ['exercises', i, 'criteria', j];
+      if (ids.has(c.id)) ctx.addIssue({ code: 'custom', path: [...at, 'id'], message: `duplicate criterion id "${c.id}"` });
       ids.add(c.id);
+      if (c.kind !== 'docker') return;
+      if ((c.assert === 'path-equals' || c.assert === 'path-matches') && !c.path) ctx.addIssue({ code: 'custom', path: [...at, 'path'], message: `${c.assert} needs a path` });
+      if (c.assert === 'path-matches') {
+        try { new RegExp(String(c.value ?? '')); } catch { ctx.addIssue({ code: 'custom', path: [...at, 'value'], message: 'path-matches needs a valid regular expression' }); }
+      }
+      if (c.assert === 'cap-added' && typeof c.value !== 'string') ctx.addIssue({ code: 'custom', path: [...at, 'value'], message: 'cap-added needs the capability name as value' });
+      if ((c.assert === 'memory-limit' || c.assert === 'pids-limit' || c.assert === 'cpu-limit') && c.value !== undefined && typeof c.value !== 'number') {
+        ctx.addIssue({ code: 'custom', path: [...at, 'value'], message: `${c.assert} takes a number (the most allowed)` });
+      }
+      if (c.kind === 'docker' && exercise.needsDocker === false) ctx.addIssue({ code: 'custom', path: [...at, 'kind'], message: 'docker criteria need `needsDocker: true` on the exercise' });
     });
   });
 });

@@ -1,0 +1,34 @@
+/**
+ * A sandbox for one lab exactly as a learner gets it, outside a session: for `npm run sandbox`,
+ * `npm run verify-labs` and tests. Same image, limits, network and (for Docker labs) gate.
+ */
+import type { Config } from './config.ts';
+import type { LoadedLesson } from './lessons.ts';
+import type { SandboxHandle, SandboxRuntime } from './runtime/sandbox-runtime.ts';
+import { createSandbox, newSessionId } from './runtime/warm-pool.ts';
+
+const STANDALONE_TTL_MS = 60 * 60_000;
+
+export interface LabSandbox {
+  handle: SandboxHandle;
+  session: string;
+  close(): Promise<void>;
+}
+
+export async function openLabSandbox(options: {
+  runtime: SandboxRuntime; config: Config; instance: string; lesson: LoadedLesson; image: string;
+}): Promise<LabSandbox> {
+  const { runtime, lesson } = options;
+  const session = newSessionId();
+  const lab = lesson.lab;
+  const sandbox = await createSandbox(runtime, {
+    lab: lesson.slug, image: options.image, capAdd: lab?.capAdd ?? [], network: lab?.network === 'session' || Boolean(lab?.docker),
+  }, session, Date.now() + STANDALONE_TTL_MS);
+  return {
+    handle: sandbox.handle,
+    session,
+    close: async () => {
+      await runtime.removeSession(session);
+    },
+  };
+}

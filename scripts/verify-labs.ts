@@ -1,0 +1,62 @@
+/**
+ * `npm run verify-labs [-- LAB ...]`: for every lab (or the ones named), in a fresh sandbox made exactly
+ * as a learner gets it, asserts that every check fails, runs each hidden solution, and asserts that every
+ * check passes. One line per exercise, then `N passed, N failed`. Exit 1 when anything failed.
+ */
+import { loadConfig } from '../lab-server/config.ts';
+import { LabError } from '../lab-server/errors.ts';
+import { imageRefs } from '../lab-server/images.ts';
+import { loadLessons, type LoadedLesson } from '../lab-server/lessons.ts';
+import { verifyLab, type ExerciseVerdict } from '../lab-server/checks/verify-labs.ts';
+import { DockerRuntime } from '../lab-server/runtime/docker-runtime.ts';
+import { limitsFromConfig } from '../lab-server/runtime/hardening.ts';
+import { openLabSandbox } from '../lab-server/lab-sandbox.ts';
+
+/** Labs verified side by side; each has its own sandbox (and gate). */
+const PARALLEL_LABS = 2;
+
+async function main(only: string[]): Promise<number> {
+  const config = loadConfig();
+  const lessons = (await loadLessons(config.CONTENT_DIR)).filter((l) => l.lab && l.exercises.length);
+  const unknown = only.filter((slug) => !lessons.some((l) => l.slug === slug));
+  if (unknown.length) throw new LabError('USAGE', `No lab with exercises called ${unknown.join(', ')}. Labs: ${lessons.map((l) => l.slug).join(', ')}`);
+  const selected = only.length ? lessons.filter((l) => only.includes(l.slug)) : lessons;
+  const instance = `verify-${process.pid}`;
+  const runtime = new DockerRuntime({ socketPath: config.DOCKER_SOCKET, limits: limitsFromConfig(config), instance });
+  await runtime.ping();
+  const image = (await imageRefs('shell')).hashTag;
+  if (!(await runtime.hasImage(image))) throw new LabError('IMAGE_MISSING', `The lab image ${image} is not built: run \`npm run images\` first.`);
+  const started = Date.now();
+  const verdicts: ExerciseVerdict[] = [];
+  const queue = [...selected];
+  const work = async (lesson: LoadedLesson) => {
+    const sandbox = await openLabSandbox({ runtime, config, instance, lesson, image });
+    try {
+      for (const verdict of await verifyLab(runtime, sandbox.handle, lesson)) {
+        verdicts.push(verdict);
+        const line = `${verdict.ok ? 'PASS' : 'FAIL'}  ${`${verdict.lab}/${verdict.exercise}`.padEnd(44)} ${(verdict.ms / 1000).toFixed(1)}s`;
+        console.log(line);
+        for (const problem of verdict.problems) console.log(`      ${problem}`);
+      }
+    } catch (error) {
+      verdicts.push({ lab: lesson.slug, exercise: '(lab)', ok: false, problems: [String(error)], ms: 0 });
+      console.log(`FAIL  ${lesson.slug}: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      await sandbox.close();
+    }
+  };
+  await Promise.all(Array.from({ length: PARALLEL_LABS }, async () => {
+    for (let lesson = queue.shift(); lesson; lesson = queue.shift()) await work(lesson);
+  }));
+  await runtime.removeAll();
+  const failed = verdicts.filter((v) => !v.ok).length;
+  console.log(`${verdicts.length - failed} passed, ${failed} failed (${selected.length} labs, ${((Date.now() - started) / 1000).toFixed(0)} s)`);
+  return failed ? 1 : 0;
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  console.error(error instanceof LabError ? error.message : error);
+  process.exitCode = 1;
+}
