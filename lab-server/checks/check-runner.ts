@@ -10,7 +10,7 @@ import type { Progress } from '../progress/progress.ts';
 import { runCriterion } from './run-criterion.ts';
 
 /** Quiet time after a prompt before checking, so a burst of short commands yields one run. */
-export const CHECK_DEBOUNCE_MS = 250;
+export const CHECK_DEBOUNCE_MS = 100;
 /** Criteria of one exercise run side by side; exercises run one after another. */
 const PARALLEL_CRITERIA = 4;
 
