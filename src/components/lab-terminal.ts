@@ -8,13 +8,28 @@ import type { CriterionResult } from '../lib/protocol.ts';
 
 type XtermModules = Awaited<ReturnType<typeof loadXterm>>;
 
+/** xterm's stylesheet as a URL: a dynamic CSS import would not be emitted for a lazily loaded chunk. */
+function loadStylesheet(href: string): Promise<void> {
+  if (document.querySelector(`link[data-xterm-css]`)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const link = document.createElement('link');
+    link.rel = 'stylesheet';
+    link.href = href;
+    link.dataset.xtermCss = '';
+    link.onload = () => resolve();
+    link.onerror = () => reject(new Error('xterm stylesheet failed to load'));
+    document.head.append(link);
+  });
+}
+
 async function loadXterm() {
-  const [{ Terminal }, { FitAddon }, { WebLinksAddon }] = await Promise.all([
+  const [{ Terminal }, { FitAddon }, { WebLinksAddon }, css] = await Promise.all([
     import('@xterm/xterm'),
     import('@xterm/addon-fit'),
     import('@xterm/addon-web-links'),
-    import('@xterm/xterm/css/xterm.css'),
+    import('@xterm/xterm/css/xterm.css?url'),
   ]);
+  await loadStylesheet(css.default);
   return { Terminal, FitAddon, WebLinksAddon };
 }
 
