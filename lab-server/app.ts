@@ -9,6 +9,7 @@ import { allowedOrigins, type Config } from './config.ts';
 import { LabError } from './errors.ts';
 import { ensureLearner, learnerOf } from './http/cookies.ts';
 import { isAllowedOrigin } from './http/origin.ts';
+import { attachPreview } from './preview/preview.ts';
 import { serveStatic } from './http/static.ts';
 import { imageRefs } from './images.ts';
 import { loadLessons, type LoadedLesson } from './lessons.ts';
@@ -88,7 +89,8 @@ export async function startLabServer(config: Config, options: LabServerOptions =
   const runtime = options.runtime ?? new DockerRuntime({ socketPath: config.DOCKER_SOCKET, limits, instance: config.BULKHEAD_INSTANCE });
   const shellImage = (await imageRefs('shell')).hashTag;
   const labs = new Map<string, SandboxProfile>(lessons.filter((l) => l.lab).map((l) => [l.slug, {
-    lab: l.slug, image: shellImage, capAdd: l.lab?.capAdd ?? [], network: l.lab?.network === 'session',
+    // Docker labs need the network too: the learner reaches the containers they start over it.
+    lab: l.slug, image: shellImage, capAdd: l.lab?.capAdd ?? [], network: l.lab?.network === 'session' || Boolean(l.lab?.docker),
   }]));
   const exercises = new Map(lessons.map((l) => [l.slug, l.exercises]));
   const store = Store.open(join(config.DATA_DIR, 'bulkhead.db'));
@@ -252,5 +254,6 @@ export async function startLabServer(config: Config, options: LabServerOptions =
     },
   };
   // Modules that build on sessions and progress attach here, in order.
+  attachPreview(lab, { config, log });
   return lab;
 }

@@ -40,6 +40,18 @@ const schema = z.object({
   WARM_POOL_SIZE: positiveInt(0, 50).default(2),
   /** Open files per process in a sandbox. */
   SANDBOX_NOFILE: positiveInt(64, 65_536).default(1024),
+  /**
+   * How learners open a web app running in their lab (docs/preview.md): `host` serves it at
+   * `p<port>-<id>.<PREVIEW_HOST>`, an origin of its own; `path` at `/preview/<id>/<port>/` on this
+   * server's origin, for deployments without a wildcard DNS name; `off` disables previews.
+   */
+  PREVIEW_MODE: z.enum(['host', 'path', 'off']).default('host'),
+  /**
+   * Parent domain of the preview host names. `localhost` works on one machine without DNS (browsers
+   * resolve every `*.localhost` to loopback); a public deployment needs a wildcard DNS record and a
+   * wildcard TLS certificate for it, ideally on a registrable domain of its own.
+   */
+  PREVIEW_HOST: z.string().regex(/^(?=.{1,200}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/, 'a lower-case DNS name such as localhost or preview.example.net').default('localhost'),
 }).strict();
 
 export type Config = z.infer<typeof schema>;
