@@ -20,6 +20,8 @@ import { CheckRunner } from './checks/check-runner.ts';
 import { Progress } from './progress/progress.ts';
 import { Reaper } from './runtime/reaper.ts';
 import { Store } from './store/store.ts';
+import type { DockerGate } from './gate/index.ts';
+import { gateDirFor, removeGateLeftovers, startGate } from './lab-gate.ts';
 import { join } from 'node:path';
 import type { SandboxProfile } from './runtime/warm-pool.ts';
 import { defaultCaps, SessionManager, type SessionCaps } from './sessions/manager.ts';
@@ -91,7 +93,11 @@ export async function startLabServer(config: Config, options: LabServerOptions =
   const labs = new Map<string, SandboxProfile>(lessons.filter((l) => l.lab).map((l) => [l.slug, {
     // Docker labs need the network too: the learner reaches the containers they start over it.
     lab: l.slug, image: shellImage, capAdd: l.lab?.capAdd ?? [], network: l.lab?.network === 'session' || Boolean(l.lab?.docker),
+    ...(l.lab?.docker ? { gateDir: (session: string) => gateDirFor(config, session) } : {}),
   }]));
+  const labDefinitions = new Map(lessons.map((l) => [l.slug, l.lab]));
+  const gates = new Map<string, DockerGate>();
+  const gateLog = { info: () => undefined, warn: (line: string) => log(`gate: ${line}`) };
   const exercises = new Map(lessons.map((l) => [l.slug, l.exercises]));
   const store = Store.open(join(config.DATA_DIR, 'bulkhead.db'));
   const progress = new Progress(store);
@@ -100,6 +106,12 @@ export async function startLabServer(config: Config, options: LabServerOptions =
     runtime, log, timeouts: options.timeouts, poolSize: options.poolSize ?? config.WARM_POOL_SIZE,
     caps: { ...defaultCaps(limits.memoryBytes), ...options.caps },
     hooks: {
+      async beforeShell(session, sandbox) {
+        const lab = labDefinitions.get(session.lab.id);
+        if (!lab?.docker) return;
+        if (!sandbox.network) throw new LabError('SANDBOX_FAILED', 'A Docker lab needs its session network.');
+        gates.set(session.id, await startGate({ config, instance: config.BULKHEAD_INSTANCE, session: session.id, network: sandbox.network, lab, log: gateLog }));
+      },
       afterStart(session) {
         const sandbox = session.sandboxHandle;
         const labExercises = exercises.get(session.lab.id) ?? [];
@@ -113,10 +125,17 @@ export async function startLabServer(config: Config, options: LabServerOptions =
       async afterEnd(session) {
         checkers.get(session.id)?.stop();
         checkers.delete(session.id);
+        const gate = gates.get(session.id);
+        gates.delete(session.id);
+        await gate?.close();
       },
     },
   });
-  const reaper = new Reaper({ runtime, isLive: (id) => sessions.isLive(id), log });
+  const reaper = new Reaper({
+    runtime, isLive: (id) => sessions.isLive(id), log,
+    // Images a learner built carry no container to find them by; the gate's cleanup knows them by label.
+    beforeRemove: (session) => removeGateLeftovers(config, config.BULKHEAD_INSTANCE, session),
+  });
   const tickets = new TicketBook();
 
   const labsAvailable = async (): Promise<{ ok: boolean; reason?: string }> => {

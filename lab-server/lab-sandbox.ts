@@ -6,6 +6,7 @@ import type { Config } from './config.ts';
 import type { LoadedLesson } from './lessons.ts';
 import type { SandboxHandle, SandboxRuntime } from './runtime/sandbox-runtime.ts';
 import { createSandbox, newSessionId } from './runtime/warm-pool.ts';
+import { gateDirFor, removeGateLeftovers, startGate } from './lab-gate.ts';
 
 const STANDALONE_TTL_MS = 60 * 60_000;
 
@@ -23,12 +24,19 @@ export async function openLabSandbox(options: {
   const lab = lesson.lab;
   const sandbox = await createSandbox(runtime, {
     lab: lesson.slug, image: options.image, capAdd: lab?.capAdd ?? [], network: lab?.network === 'session' || Boolean(lab?.docker),
+    ...(lab?.docker ? { gateDir: (id: string) => gateDirFor(options.config, id) } : {}),
   }, session, Date.now() + STANDALONE_TTL_MS);
-  return {
-    handle: sandbox.handle,
-    session,
-    close: async () => {
-      await runtime.removeSession(session);
-    },
+  const close = async () => {
+    await gate?.close();
+    if (lab?.docker) await removeGateLeftovers(options.config, options.instance, session);
+    await runtime.removeSession(session);
   };
+  let gate: Awaited<ReturnType<typeof startGate>> | undefined;
+  try {
+    if (lab?.docker && sandbox.network) gate = await startGate({ config: options.config, instance: options.instance, session, network: sandbox.network, lab });
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { handle: sandbox.handle, session, close };
 }

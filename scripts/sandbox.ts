@@ -11,10 +11,9 @@ import { imageRefs } from '../lab-server/images.ts';
 import { loadLessons } from '../lab-server/lessons.ts';
 import { DockerRuntime } from '../lab-server/runtime/docker-runtime.ts';
 import { limitsFromConfig } from '../lab-server/runtime/hardening.ts';
-import { createSandbox, newSessionId } from '../lab-server/runtime/warm-pool.ts';
+import { openLabSandbox, type LabSandbox } from '../lab-server/lab-sandbox.ts';
 
 const USAGE = 'usage: npm run sandbox -- LAB [-- COMMAND...]   |   npm run sandbox -- --list';
-const SANDBOX_TTL_MS = 60 * 60_000;
 
 async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
@@ -39,10 +38,10 @@ async function main(argv: string[]): Promise<number> {
   await runtime.ping();
   const image = (await imageRefs('shell')).hashTag;
   if (!(await runtime.hasImage(image))) throw new LabError('IMAGE_MISSING', `The lab image ${image} is not built: run \`npm run images\` first.`);
-  const session = newSessionId();
+  let sandbox: LabSandbox | undefined;
   const cleanup = async () => {
-    const removed = await runtime.removeSession(session);
-    if (process.stderr.isTTY) console.error(`sandbox removed (${removed} object(s))`);
+    await sandbox?.close();
+    if (process.stderr.isTTY) console.error('sandbox removed');
   };
   let interrupted = false;
   const onSignal = () => {
@@ -52,9 +51,7 @@ async function main(argv: string[]): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const sandbox = await createSandbox(runtime, {
-      lab: lesson.slug, image, capAdd: lesson.lab.capAdd, network: lesson.lab.network === 'session',
-    }, session, Date.now() + SANDBOX_TTL_MS);
+    sandbox = await openLabSandbox({ runtime, config, instance, lesson, image });
     const interactive = command.length === 0;
     const size = { cols: process.stdout.columns ?? 100, rows: process.stdout.rows ?? 30 };
     const terminal = await runtime.openTerminal(sandbox.handle, size, interactive ? ['bash', '-l'] : ['bash', '-lc', command.join(' ')]);

@@ -42,13 +42,19 @@ async function main(only: string[]): Promise<number> {
       verdicts.push({ lab: lesson.slug, exercise: '(lab)', ok: false, problems: [String(error)], ms: 0 });
       console.log(`FAIL  ${lesson.slug}: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
-      await sandbox.close();
+      await sandbox.close().catch((error: unknown) => {
+        verdicts.push({ lab: lesson.slug, exercise: '(cleanup)', ok: false, problems: [String(error)], ms: 0 });
+        console.log(`FAIL  ${lesson.slug}: cleaning up its sandbox failed: ${error instanceof Error ? error.message : String(error)}`);
+      });
     }
   };
-  await Promise.all(Array.from({ length: PARALLEL_LABS }, async () => {
-    for (let lesson = queue.shift(); lesson; lesson = queue.shift()) await work(lesson);
-  }));
-  await runtime.removeAll();
+  try {
+    await Promise.all(Array.from({ length: PARALLEL_LABS }, async () => {
+      for (let lesson = queue.shift(); lesson; lesson = queue.shift()) await work(lesson);
+    }));
+  } finally {
+    await runtime.removeAll();
+  }
   const failed = verdicts.filter((v) => !v.ok).length;
   console.log(`${verdicts.length - failed} passed, ${failed} failed (${selected.length} labs, ${((Date.now() - started) / 1000).toFixed(0)} s)`);
   return failed ? 1 : 0;

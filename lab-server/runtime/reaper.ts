@@ -11,11 +11,17 @@ export class Reaper {
   private readonly runtime: SandboxRuntime;
   private readonly isLive: (session: string) => boolean;
   private readonly log: (line: string) => void;
+  private readonly beforeRemove: (session: string) => Promise<void>;
   private timer?: NodeJS.Timeout;
   private running?: Promise<number>;
 
-  constructor(options: { runtime: SandboxRuntime; isLive: (session: string) => boolean; log?: (line: string) => void }) {
+  constructor(options: {
+    runtime: SandboxRuntime; isLive: (session: string) => boolean; log?: (line: string) => void;
+    /** Cleanup that needs the session id before its objects go (the Docker gate's images and socket folder). */
+    beforeRemove?: (session: string) => Promise<void>;
+  }) {
     this.runtime = options.runtime;
+    this.beforeRemove = options.beforeRemove ?? (async () => undefined);
     this.isLive = options.isLive;
     this.log = options.log ?? (() => undefined);
   }
@@ -26,6 +32,7 @@ export class Reaper {
       let removed = 0;
       for (const { session, expiresAt } of await this.runtime.engineSessions()) {
         if (this.isLive(session) && expiresAt > now) continue;
+        await this.beforeRemove(session).catch((error: unknown) => this.log(`reaper: cleanup of ${session}: ${String(error)}`));
         removed += await this.runtime.removeSession(session);
       }
       if (removed) this.log(`reaper: removed ${removed} leftover object(s)`);

@@ -91,6 +91,12 @@ export const labSchema = z.object({
   network: z.enum(['none', 'session']).default('none'),
   /** Capabilities added back for this lab only, each one the lesson teaches. */
   capAdd: z.array(z.enum(ADDABLE_CAPABILITIES)).default([]),
+  /**
+   * Whether containers the learner starts through the Docker gate may run as root inside (lessons that
+   * show root's default capabilities or setuid binaries). Off by default: every container then runs as a
+   * non-root uid with no-new-privileges forced, whatever the learner asks for.
+   */
+  allowRoot: z.boolean().default(false),
   /** A port the lesson opens in a preview tab. */
   previewPort: z.number().int().min(1).max(65_535).optional(),
 }).strict();

@@ -1,0 +1,38 @@
+/**
+ * Where a lab's Docker gate lives on the host and how it is started. One place for the socket folder
+ * layout and the policy built from the lab definition, used by sessions, verify-labs and npm run sandbox.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Lesson } from '../src/lib/lesson-schema.ts';
+import type { Config } from './config.ts';
+import { DockerGate, removeSessionObjects, type GateLog } from './gate/index.ts';
+
+/** Parent of every session's gate folder: root-only, so only the sandbox that mounts a folder reaches its socket. */
+export function gatesRoot(config: Config): string {
+  const root = join(config.DATA_DIR, 'gates');
+  mkdirSync(root, { recursive: true, mode: 0o700 });
+  return root;
+}
+
+export function gateDirFor(config: Config, session: string): string {
+  return join(gatesRoot(config), session);
+}
+
+export async function startGate(options: {
+  config: Config; instance: string; session: string; network: string; lab: NonNullable<Lesson['lab']>; log?: GateLog;
+}): Promise<DockerGate> {
+  const gate = new DockerGate({
+    engineSocket: options.config.DOCKER_SOCKET, instance: options.instance, session: options.session,
+    socketDir: gateDirFor(options.config, options.session), network: options.network,
+    policy: { allowRoot: options.lab.allowRoot }, log: options.log,
+  });
+  await gate.start();
+  return gate;
+}
+
+/** After a session: the gate's objects (images included) and its socket folder. */
+export async function removeGateLeftovers(config: Config, instance: string, session: string): Promise<void> {
+  await removeSessionObjects(config.DOCKER_SOCKET, instance, session);
+  rmSync(join(gatesRoot(config), session), { recursive: true, force: true });
+}

@@ -1,0 +1,132 @@
+/**
+ * A learner session with a Docker gate, as the lead's runtime will wire it: a per-session internal
+ * network, a gate serving a socket in a private directory, and a sandbox from the shell image (the
+ * runtime's own hardening) with that directory mounted at /run/docker-gate and the network joined.
+ * Commands run inside the sandbox as the learner, through the real docker CLI and Compose.
+ */
+import Docker from 'dockerode';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { DockerGate, type GatePolicy } from '../../lab-server/gate/index.ts';
+import { LABEL_INSTANCE, LABEL_MANAGED, LABEL_ROLE, LABEL_SESSION } from '../../lab-server/labels.ts';
+import { sandboxCreateOptions } from '../../lab-server/runtime/hardening.ts';
+import { imageRefs } from '../../lab-server/images.ts';
+
+export const ENGINE_SOCKET = process.env.DOCKER_SOCKET ?? '/var/run/docker.sock';
+export const GATE_MOUNT = '/run/docker-gate';
+const LEARNER_ENV = [`DOCKER_HOST=unix://${GATE_MOUNT}/docker.sock`, 'DOCKER_BUILDKIT=0', 'DOCKER_CLI_HINTS=false'];
+const MIB = 1024 * 1024;
+
+export const docker = new Docker({ socketPath: ENGINE_SOCKET });
+
+export interface RunResult { exitCode: number; stdout: string; stderr: string }
+
+export interface GateSession {
+  instance: string;
+  session: string;
+  network: string;
+  gate: DockerGate;
+  sandboxId: string;
+  socketDir: string;
+  /** bash -c in the sandbox as uid 1000; docker talks to the gate. */
+  sh(script: string, options?: { timeoutMs?: number; stdin?: string }): Promise<RunResult>;
+  /** The same command with a TTY, for `-it`; input is typed after `delayMs`. */
+  tty(script: string, input: string, options?: { delayMs?: number; timeoutMs?: number }): Promise<RunResult>;
+  stop(): Promise<void>;
+}
+
+export async function startGateSession(instance: string, session: string, policy: Partial<GatePolicy> = {}): Promise<GateSession> {
+  const network = `bulkhead-${instance}-${session}`;
+  const labels = { [LABEL_MANAGED]: 'true', [LABEL_INSTANCE]: instance, [LABEL_SESSION]: session, [LABEL_ROLE]: 'session-network' };
+  await docker.createNetwork({ Name: network, Internal: true, Labels: labels, CheckDuplicate: true });
+  const socketDir = await mkdtemp(join(tmpdir(), 'bulkhead-gate-'));
+  const gate = new DockerGate({ engineSocket: ENGINE_SOCKET, instance, session, socketDir, network, policy });
+  await gate.start();
+  const image = (await imageRefs('shell')).hashTag;
+  const options = sandboxCreateOptions({ session, lab: 'gate-test', image, expiresAt: Date.now() + 3_600_000 }, {
+    memoryBytes: 512 * MIB, nanoCpus: 1_000_000_000, pidsLimit: 256, tmpfsBytes: 64 * MIB, nofile: 1024,
+  }, instance);
+  options.Env = [...(options.Env ?? []), ...LEARNER_ENV];
+  options.HostConfig = { ...options.HostConfig, NetworkMode: network, Binds: [`${socketDir}:${GATE_MOUNT}:ro`] };
+  const container = await docker.createContainer(options);
+  await container.start();
+
+  const run = async (script: string, tty: boolean, input: string | undefined, delayMs: number, timeoutMs: number): Promise<RunResult> => {
+    const exec = await container.exec({ Cmd: ['bash', '-c', script], User: '1000:1000', AttachStdout: true, AttachStderr: true, AttachStdin: input !== undefined, Tty: tty });
+    const stream = await exec.start({ hijack: true, stdin: input !== undefined, Tty: tty });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    if (tty) stream.on('data', (d: Buffer) => out.push(d));
+    else {
+      const o = new PassThrough();
+      const e = new PassThrough();
+      o.on('data', (d: Buffer) => out.push(d));
+      e.on('data', (d: Buffer) => err.push(d));
+      docker.modem.demuxStream(stream, o, e);
+    }
+    if (input !== undefined) {
+      setTimeout(() => { stream.write(input); if (!tty) stream.end(); }, delayMs);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const done = await Promise.race([
+      new Promise<boolean>((resolve) => { stream.once('end', () => resolve(true)); stream.once('close', () => resolve(true)); }),
+      new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs); }),
+    ]);
+    clearTimeout(timer);
+    if (!done) stream.destroy();
+    const info = done ? await exec.inspect() : undefined;
+    return { exitCode: info?.ExitCode ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+  };
+
+  return {
+    instance, session, network, gate, sandboxId: container.id, socketDir,
+    sh: (script, options = {}) => run(script, false, options.stdin, 0, options.timeoutMs ?? 60_000),
+    tty: (script, input, options = {}) => run(script, true, input, options.delayMs ?? 1_500, options.timeoutMs ?? 60_000),
+    stop: async () => {
+      await container.remove({ force: true, v: true }).catch(() => undefined);
+      await gate.close();
+      await docker.getNetwork(network).remove().catch(() => undefined);
+      await rm(socketDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Every container, network and volume still labelled with the instance. */
+export async function instanceLeftovers(instance: string): Promise<{ containers: number; networks: number; volumes: number }> {
+  const filters = { label: [`${LABEL_INSTANCE}=${instance}`] };
+  const containers = await docker.listContainers({ all: true, filters });
+  const networks = await docker.listNetworks({ filters });
+  const volumes = await docker.listVolumes({ filters });
+  return { containers: containers.length, networks: networks.length, volumes: (volumes.Volumes ?? []).length };
+}
+
+/** Removes everything of an instance whatever state a failed test left it in. */
+export async function removeInstance(instance: string): Promise<void> {
+  const filters = { label: [`${LABEL_INSTANCE}=${instance}`] };
+  for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+  for (const n of await docker.listNetworks({ filters })) await docker.getNetwork(n.Id).remove().catch(() => undefined);
+  for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) await docker.getVolume(v.Name).remove({ force: true }).catch(() => undefined);
+}
+
+/**
+ * A fingerprint of what an attack could change: every object of the given test instances (labelled or
+ * merely carrying one of their sessions' name prefixes), the tags of the given shared images, and every
+ * image tag in the sessions' namespaces. Other tests may run on the same engine, so the rest of the
+ * engine is not compared.
+ */
+export async function engineSnapshot(instances: readonly string[], sharedImages: readonly string[], prefixes: readonly string[]): Promise<string> {
+  const mine = (labels: Record<string, string> | undefined | null, name: string) =>
+    instances.includes(labels?.[LABEL_INSTANCE] ?? '') || prefixes.some((p) => name.replace(/^\//, '').startsWith(p));
+  const containers = (await docker.listContainers({ all: true })).filter((c) => mine(c.Labels, c.Names[0] ?? '')).map((c) => `${c.Id}:${c.State}:${c.Names.join(',')}`).sort();
+  const networks = (await docker.listNetworks()).filter((n) => mine(n.Labels, n.Name)).map((n) => `${n.Id}:${n.Name}`).sort();
+  const volumes = ((await docker.listVolumes()).Volumes ?? []).filter((v) => mine(v.Labels, v.Name)).map((v) => v.Name).sort();
+  const images = await docker.listImages();
+  const shared = sharedImages.map((ref) => `${ref}=${images.find((i) => (i.RepoTags ?? []).includes(ref))?.Id ?? 'missing'}`);
+  const namespaced = images.flatMap((i) => (i.RepoTags ?? []).filter((t) => prefixes.some((p) => t.startsWith(p.replace(/-$/, '/')))).map((t) => `${t}=${i.Id}`)).sort();
+  return JSON.stringify({ containers, networks, volumes, shared, namespaced });
+}
+
+/** The engine-side name prefix of a session's objects (`bh-<hash>-`). */
+export { sessionIdentity } from '../../lab-server/gate/naming.ts';
