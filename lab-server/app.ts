@@ -28,6 +28,7 @@ import { defaultCaps, SessionManager, type SessionCaps } from './sessions/manage
 import type { SessionTimeouts } from './sessions/session.ts';
 import { TerminalSocketServer, type TerminalHandler } from './ws/terminal-socket.ts';
 import { TicketBook } from './ws/tickets.ts';
+import { attachWorkshops } from './workshops/index.ts';
 
 const MAX_API_BODY_BYTES = 4 * 1024;
 
@@ -273,6 +274,7 @@ export async function startLabServer(config: Config, options: LabServerOptions =
     },
   };
   // Modules that build on sessions and progress attach here, in order.
+  attachWorkshops(lab, { allowedOrigins: allowedOrigins(config), dataDir: config.DATA_DIR, log });
   attachPreview(lab, { config, log });
   return lab;
 }

@@ -53,7 +53,13 @@ export class WarmPool {
   /** Session ids being created: live for the reaper although no session owns them yet. */
   readonly pending = new Set<string>();
   private filling = false;
+  /** The running fill loop, so close() can wait for a creation in flight. */
+  private fillRun?: Promise<void>;
   private closed = false;
+  /** Profiles registered with warm(): they get `target`; profiles only reserved get their reservations. */
+  private readonly warmed = new Set<string>();
+  /** Extra sandboxes kept ready per profile key until a time (a workshop's start): see reserve(). */
+  private readonly reserved = new Map<string, Array<{ count: number; until: number }>>();
   private readonly log: (line: string) => void;
 
   constructor(options: { runtime: SandboxRuntime; size?: number; sessionTtlMs: number; log?: (line: string) => void }) {
@@ -72,7 +78,54 @@ export class WarmPool {
     if (this.target === 0) return;
     const key = WarmPool.key(profile);
     if (!this.profiles.has(key)) this.profiles.set(key, profile);
+    this.warmed.add(key);
     this.refill();
+  }
+
+  /**
+   * Keeps `count` sandboxes of this profile ready until `untilMs` (claims are topped up meanwhile), even
+   * when the pool is otherwise off; afterwards the extras beyond the normal size are removed. Returns a
+   * function that cancels the reservation early and resolves once the extras are removed.
+   */
+  reserve(profile: SandboxProfile, count: number, untilMs: number): () => Promise<void> {
+    const key = WarmPool.key(profile);
+    if (!this.profiles.has(key)) this.profiles.set(key, profile);
+    const entry = { count, until: untilMs };
+    const list = this.reserved.get(key) ?? [];
+    list.push(entry);
+    this.reserved.set(key, list);
+    const lapse = setTimeout(() => void this.trim(key), Math.max(0, untilMs - Date.now()) + 1);
+    lapse.unref();
+    this.refill();
+    return () => {
+      clearTimeout(lapse);
+      const at = list.indexOf(entry);
+      if (at >= 0) list.splice(at, 1);
+      return this.trim(key);
+    };
+  }
+
+  /** Sandboxes to keep ready for a profile now: its normal size, or more while a reservation holds. */
+  private targetFor(key: string, now: number): number {
+    const base = this.warmed.has(key) ? this.target : 0;
+    return Math.max(base, ...(this.reserved.get(key) ?? []).filter((r) => r.until > now).map((r) => r.count));
+  }
+
+  private hasReservations(now = Date.now()): boolean {
+    return [...this.reserved.values()].some((list) => list.some((r) => r.until > now));
+  }
+
+  /** Removes ready sandboxes beyond the profile's current target (after a reservation ended). */
+  private async trim(key: string): Promise<void> {
+    const now = Date.now();
+    const list = this.reserved.get(key);
+    if (list) {
+      for (let i = list.length - 1; i >= 0; i--) if ((list[i]?.until ?? 0) <= now) list.splice(i, 1);
+      if (list.length === 0) this.reserved.delete(key);
+    }
+    const ready = this.ready.get(key) ?? [];
+    const extra = ready.splice(this.targetFor(key, now));
+    await Promise.allSettled(extra.map((s) => this.runtime.removeSession(s.handle.session)));
   }
 
   /** A ready sandbox for this profile, if one is warm. The lab id of a pooled sandbox is the profile's first lab. */
@@ -96,9 +149,9 @@ export class WarmPool {
   }
 
   refill(): void {
-    if (this.filling || this.closed || this.target === 0) return;
+    if (this.filling || this.closed || (this.target === 0 && !this.hasReservations())) return;
     this.filling = true;
-    void this.fillLoop().finally(() => {
+    this.fillRun = this.fillLoop().finally(() => {
       this.filling = false;
     });
   }
@@ -107,7 +160,7 @@ export class WarmPool {
     for (;;) {
       if (this.closed) return;
       const now = Date.now();
-      const next = [...this.profiles].find(([key]) => (this.ready.get(key) ?? []).filter((s) => now - s.createdAt < POOLED_MAX_AGE_MS).length < this.target);
+      const next = [...this.profiles].find(([key]) => (this.ready.get(key) ?? []).filter((s) => now - s.createdAt < POOLED_MAX_AGE_MS).length < this.targetFor(key, now));
       if (!next) return;
       const [key, profile] = next;
       const list = this.ready.get(key) ?? [];
@@ -120,7 +173,13 @@ export class WarmPool {
       const session = newSessionId();
       this.pending.add(session);
       try {
-        list.push(await createSandbox(this.runtime, profile, session, now + POOLED_MAX_AGE_MS + this.ttlMs));
+        const created = await createSandbox(this.runtime, profile, session, now + POOLED_MAX_AGE_MS + this.ttlMs);
+        // Closed, or a reservation lapsed, while it was being created: it is not wanted any more.
+        if (this.closed || list.length >= this.targetFor(key, Date.now())) {
+          await this.runtime.removeSession(session).catch(() => undefined);
+          continue;
+        }
+        list.push(created);
       } catch (error) {
         this.log(`warm pool: could not pre-create a sandbox for ${profile.lab}: ${(error as Error).message}`);
         return;
@@ -132,6 +191,7 @@ export class WarmPool {
 
   async close(): Promise<void> {
     this.closed = true;
+    await this.fillRun;
     const all = [...this.ready.values()].flat();
     this.ready.clear();
     await Promise.allSettled(all.map((s) => this.runtime.removeSession(s.handle.session)));

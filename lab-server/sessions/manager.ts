@@ -70,6 +70,8 @@ export class SessionManager {
   private readonly hooks: SessionHooks;
   private readonly log: (line: string) => void;
   private readonly removals = new Set<Promise<unknown>>();
+  /** Learners exempt from the per-address cap (a workshop room shares one address behind its router). */
+  readonly ipCapExemptions: Array<(learner: string) => boolean> = [];
 
   constructor(options: {
     runtime: SandboxRuntime; caps: SessionCaps; timeouts?: Partial<SessionTimeouts>; poolSize?: number;
@@ -116,7 +118,7 @@ export class SessionManager {
     if (mine.length >= this.caps.perLearner) {
       throw new LimitError('LIMIT_REACHED', `You already have ${mine.length} labs running (${mine.map((s) => s.lab.id).join(', ')}), the most one learner may have. Close one of their pages; it is removed two minutes later, then start this one again.`, this.timeouts.detachedGraceMs);
     }
-    if (live.filter((s) => s.ip === ip).length >= this.caps.perIp) {
+    if (!this.ipCapExemptions.some((exempt) => exempt(learner)) && live.filter((s) => s.ip === ip).length >= this.caps.perIp) {
       throw new LimitError('LIMIT_REACHED', 'Too many labs are running from your network address. Try again in a few minutes, or ask your instructor.', 60_000);
     }
     if (live.length >= this.caps.global) {

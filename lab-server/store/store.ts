@@ -29,6 +29,28 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    id: '0002-workshops',
+    sql: `
+      CREATE TABLE workshops (
+        id TEXT PRIMARY KEY, code TEXT NOT NULL UNIQUE, title TEXT NOT NULL, lessons TEXT NOT NULL,
+        seats INTEGER NOT NULL, starts_at INTEGER NOT NULL, ends_at INTEGER NOT NULL, ended_at INTEGER,
+        secret_hash TEXT NOT NULL, created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE workshop_seats (
+        id TEXT PRIMARY KEY, workshop TEXT NOT NULL REFERENCES workshops (id) ON DELETE CASCADE,
+        learner TEXT NOT NULL, name TEXT NOT NULL, joined_at INTEGER NOT NULL,
+        UNIQUE (workshop, learner)
+      ) STRICT;
+      CREATE INDEX workshop_seats_by_learner ON workshop_seats (learner, joined_at);
+      CREATE TABLE workshop_results (
+        seat TEXT NOT NULL REFERENCES workshop_seats (id) ON DELETE CASCADE, lab TEXT NOT NULL, exercise TEXT NOT NULL,
+        first_at INTEGER NOT NULL, last_at INTEGER NOT NULL, attempts INTEGER NOT NULL,
+        passed INTEGER NOT NULL, total INTEGER NOT NULL, message TEXT NOT NULL, done_at INTEGER,
+        PRIMARY KEY (seat, lab, exercise)
+      ) STRICT;
+    `,
+  },
 ];
 
 export class Store {
