@@ -16,6 +16,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { OP_OUTPUT, encodeData, type ServerControl } from '../../src/lib/protocol.ts';
 import { learnerOf } from '../http/cookies.ts';
 import { isAllowedOrigin } from '../http/origin.ts';
+import { Heartbeat, refuseUpgrade } from '../ws/upgrade.ts';
 import type { SessionManager } from '../sessions/manager.ts';
 import type { SessionPeer } from '../sessions/session.ts';
 import { WS_PATH } from '../ws/terminal-socket.ts';
@@ -35,11 +36,6 @@ const HEARTBEAT_MS = 15_000;
 const MAX_CLIENT_PAYLOAD_BYTES = 1024;
 const WATCHER_NAME = 'Your instructor';
 
-function refuse(socket: Duplex, status: number, text: string): true {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
-  return true;
-}
-
 /** What changes what the board shows, without the parts that move with the clock alone. */
 function signature(board: BoardSnapshot): string {
   return JSON.stringify({
@@ -57,7 +53,7 @@ export class WorkshopSockets {
   private readonly boards = new Map<string, Set<WebSocket>>();
   private readonly sent = new Map<string, string>();
   private readonly pending = new Map<string, NodeJS.Timeout>();
-  private readonly alive = new WeakSet<WebSocket>();
+  private readonly heartbeat: Heartbeat;
   private readonly timers: NodeJS.Timeout[];
   private readonly offChange: () => void;
 
@@ -67,11 +63,10 @@ export class WorkshopSockets {
     this.sessions = options.sessions;
     this.origins = options.allowedOrigins;
     this.offChange = this.service.onChange((workshop) => this.schedule(workshop));
-    const heartbeat = setInterval(() => this.heartbeat(), HEARTBEAT_MS);
+    this.heartbeat = new Heartbeat(this.wss, HEARTBEAT_MS);
     const refresh = setInterval(() => { for (const workshop of this.boards.keys()) this.push(workshop, false); }, BOARD_REFRESH_MS);
-    heartbeat.unref();
     refresh.unref();
-    this.timers = [heartbeat, refresh];
+    this.timers = [refresh];
   }
 
   /** lab.upgrades entry: true when this module answered the upgrade. */
@@ -80,16 +75,16 @@ export class WorkshopSockets {
     if (url.pathname === WS_PATH) return this.gateTerminal(req, socket, head);
     if (url.pathname !== BOARD_PATH && url.pathname !== SHADOW_PATH) return false;
     socket.on('error', () => socket.destroy());
-    if (!isAllowedOrigin(req, this.origins)) return refuse(socket, 403, 'Forbidden');
+    if (!isAllowedOrigin(req, this.origins)) return refuseUpgrade(socket, 403, 'Forbidden');
     const ticket = url.searchParams.get('ticket') ?? '';
     if (url.pathname === BOARD_PATH) {
       const board = this.tickets.redeem(ticket, 'board');
-      if (!board) return refuse(socket, 401, 'Unauthorized');
+      if (!board) return refuseUpgrade(socket, 401, 'Unauthorized');
       this.wss.handleUpgrade(req, socket, head, (ws) => this.serveBoard(ws, board.workshop));
       return true;
     }
     const shadow = this.tickets.redeem(ticket, 'shadow');
-    if (!shadow) return refuse(socket, 401, 'Unauthorized');
+    if (!shadow) return refuseUpgrade(socket, 401, 'Unauthorized');
     this.wss.handleUpgrade(req, socket, head, (ws) => this.serveShadow(ws, shadow.seat, shadow.lab));
     return true;
   };
@@ -109,8 +104,7 @@ export class WorkshopSockets {
   }
 
   private watch(ws: WebSocket): void {
-    this.alive.add(ws);
-    ws.on('pong', () => this.alive.add(ws));
+    this.heartbeat.track(ws);
     ws.on('error', () => ws.terminate());
   }
 
@@ -183,19 +177,9 @@ export class WorkshopSockets {
     this.service.touch(seat.workshop);
   }
 
-  private heartbeat(): void {
-    for (const ws of this.wss.clients) {
-      if (!this.alive.has(ws)) {
-        ws.terminate();
-        continue;
-      }
-      this.alive.delete(ws);
-      ws.ping();
-    }
-  }
-
   close(): void {
     this.offChange();
+    this.heartbeat.stop();
     for (const timer of this.timers) clearInterval(timer);
     for (const timer of this.pending.values()) clearTimeout(timer);
     for (const ws of this.wss.clients) ws.terminate();

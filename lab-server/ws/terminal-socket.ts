@@ -12,6 +12,7 @@ import {
 } from '../../src/lib/protocol.ts';
 import { learnerOf } from '../http/cookies.ts';
 import { isAllowedOrigin } from '../http/origin.ts';
+import { Heartbeat, refuseUpgrade } from './upgrade.ts';
 import type { Ticket, TicketBook } from './tickets.ts';
 
 export const WS_PATH = '/ws';
@@ -46,39 +47,32 @@ export interface TerminalPeer {
   backlog(): number;
 }
 
-function refuse(socket: Duplex, status: number, text: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
-}
-
 export class TerminalSocketServer {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES + 1, perMessageDeflate: false, clientTracking: true });
   private readonly tickets: TicketBook;
   private readonly origins: readonly string[];
   private readonly handler: TerminalHandler;
-  private readonly heartbeat: NodeJS.Timeout;
-  private readonly alive = new WeakSet<WebSocket>();
+  private readonly heartbeat: Heartbeat;
 
   constructor(options: { tickets: TicketBook; allowedOrigins: readonly string[]; handler: TerminalHandler }) {
     this.tickets = options.tickets;
     this.origins = options.allowedOrigins;
     this.handler = options.handler;
-    this.heartbeat = setInterval(() => this.sweep(), HEARTBEAT_INTERVAL_MS);
-    this.heartbeat.unref();
+    this.heartbeat = new Heartbeat(this.wss, HEARTBEAT_INTERVAL_MS);
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== WS_PATH) return refuse(socket, 404, 'Not Found');
-    if (!isAllowedOrigin(req, this.origins)) return refuse(socket, 403, 'Forbidden');
+    if (url.pathname !== WS_PATH) return void refuseUpgrade(socket, 404, 'Not Found');
+    if (!isAllowedOrigin(req, this.origins)) return void refuseUpgrade(socket, 403, 'Forbidden');
     const ticket = this.tickets.redeem(url.searchParams.get('ticket') ?? '', learnerOf(req));
-    if (!ticket) return refuse(socket, 401, 'Unauthorized');
+    if (!ticket) return void refuseUpgrade(socket, 401, 'Unauthorized');
     this.wss.handleUpgrade(req, socket, head, (ws) => this.serve(ws, ticket));
   }
 
   private serve(ws: WebSocket, ticket: Ticket): void {
-    this.alive.add(ws);
-    ws.on('pong', () => this.alive.add(ws));
+    this.heartbeat.track(ws);
     let sink: TerminalSink | undefined;
     let attaching = false;
     const peer: TerminalPeer = {
@@ -133,19 +127,8 @@ export class TerminalSocketServer {
     ws.on('error', () => ws.terminate());
   }
 
-  private sweep(): void {
-    for (const ws of this.wss.clients) {
-      if (!this.alive.has(ws)) {
-        ws.terminate();
-        continue;
-      }
-      this.alive.delete(ws);
-      ws.ping();
-    }
-  }
-
   close(): void {
-    clearInterval(this.heartbeat);
+    this.heartbeat.stop();
     for (const ws of this.wss.clients) ws.terminate();
     this.wss.close();
   }
