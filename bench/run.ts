@@ -39,6 +39,8 @@ async function main(options: BenchOptions): Promise<void> {
   const figures: Figures = emptyFigures();
   const reasons: Partial<Record<FigureKey, string>> = {};
   const details: Record<string, unknown> = {};
+  /** Sentences printed under the table (and kept in the JSON): what a reader needs to read the figures right. */
+  const notes: string[] = [];
   const fail = (keys: readonly FigureKey[], error: unknown) => {
     const reason = (error as Error).message.split('\n')[0] ?? String(error);
     for (const key of keys) reasons[key] = reason;
@@ -62,6 +64,7 @@ async function main(options: BenchOptions): Promise<void> {
     loadAverage: { start: round(loadavg()[0] ?? 0, 2), end: 0 },
   };
   progress(`run ${RUN_ID}: ${machine.cores} cores, ${machine.memoryGib} GiB, ${machine.engine}, image ${image}`);
+  if (machine.loadAverage.start > machine.cores) progress(`warning: load average ${machine.loadAverage.start} on ${machine.cores} cores; other work will show in the tails (p99, concurrent sessions)`);
 
   if (runs('start')) {
     for (const kind of ['warm', 'cold'] as const) {
@@ -105,6 +108,9 @@ async function main(options: BenchOptions): Promise<void> {
         echoMax: Object.fromEntries(Object.entries(io.echo).map(([s, e]) => [s, round(Math.max(...e), 2)])),
         wetty: io.wetty, floorVia: io.floorVia,
       };
+      notes.push(io.wetty.ok
+        ? `WeTTY ${io.wetty.version} (${io.wetty.notes.join('; ')}), socket.io over WebSocket; floor via ${io.floorVia ?? '—'}.`
+        : `WeTTY not measured: ${io.wetty.reason}.`);
     });
   }
 
@@ -113,7 +119,11 @@ async function main(options: BenchOptions): Promise<void> {
       progress(`server RSS: 50 MB to a client reading ${SLOW_READ_BYTES_PER_S / 1e6} MB/s`);
       const rss = await measureRss();
       figures.server_rss_mb = round(rss.growthMib, 1);
-      details.rss = { baselineMib: round(rss.baselineMib, 1), peakMib: round(rss.peakMib, 1), readerMbPerS: round(rss.readMbPerS, 1), seconds: round(rss.seconds, 1) };
+      details.rss = {
+        baselineMib: round(rss.baselineMib, 1), peakMib: round(rss.peakMib, 1), secondFloodGrowthMib: round(rss.secondFloodGrowthMib, 1),
+        readerMbPerS: round(rss.readMbPerS, 1), seconds: round(rss.seconds, 1),
+      };
+      notes.push(`RSS ${round(rss.baselineMib, 1)} → ${round(rss.peakMib, 1)} MiB on a fresh server; a second identical flood added ${round(rss.secondFloodGrowthMib, 1)} MiB more.`);
     });
   }
 
@@ -122,6 +132,7 @@ async function main(options: BenchOptions): Promise<void> {
       progress(`concurrent sessions: +${settings.sessions.step} at a time up to ${settings.sessions.max}`);
       const result = await measureSessions(settings.sessions, SESSIONS_SANDBOX_MEMORY_MIB);
       figures.sessions_concurrent = result.held;
+      notes.push(`Concurrent sessions: every session typing ${1000 / settings.sessions.keyIntervalMs} keys/s at once for ${settings.sessions.windowMs / 1000} s per level, sandbox memory ${SESSIONS_SANDBOX_MEMORY_MIB} MiB, global and per-IP caps raised to ${result.settings.caps.global}.`);
       details.sessions = {
         settings: result.settings,
         levels: result.levels.map((l) => ({ ...l, p50: round(l.p50, 1), p99: round(l.p99, 1), worstSessionP50: round(l.worstSessionP50, 1), worstSessionP99: round(l.worstSessionP99, 1) })),
@@ -138,12 +149,13 @@ async function main(options: BenchOptions): Promise<void> {
   machine.loadAverage.end = round(loadavg()[0] ?? 0, 2);
   const targets = evaluateTargets(figures);
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ ...figures, targets, reasons, details, machine })}\n`);
+    process.stdout.write(`${JSON.stringify({ ...figures, targets, reasons, notes, details, machine })}\n`);
     return;
   }
   const header = `Bulkhead bench, ${machine.date.slice(0, 10)}: ${machine.cores} cores, ${machine.memoryGib} GiB, ${machine.engine}, Node ${machine.node}, load ${machine.loadAverage.start} → ${machine.loadAverage.end}${options.quick ? ' (--quick)' : ''}`;
   const why = Object.entries(reasons).map(([key, reason]) => `  ${key}: ${reason}`);
-  process.stdout.write(`${header}\n\n${renderTable(figures, targets)}\n${why.length ? `\nNot measured:\n${why.join('\n')}\n` : ''}`);
+  const sections = [header, renderTable(figures, targets), notes.join('\n'), why.length ? `Not measured:\n${why.join('\n')}` : ''];
+  process.stdout.write(`${sections.filter(Boolean).join('\n\n')}\n`);
 }
 
 let interrupted = false;

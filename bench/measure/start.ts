@@ -79,6 +79,8 @@ export async function measureStarts(kind: StartKind, samples: number): Promise<{
     if (i >= UNTIMED_FIRST_STARTS) results.push(ms);
     if ((i + 1) % 5 === 0) progress(`  ${kind} start ${i + 1 - UNTIMED_FIRST_STARTS}/${samples}: ${ms.toFixed(0)} ms`);
   }
+  // A refill still running when the pool closes would outlive it (WarmPool.close does not wait for it).
+  if (kind === 'warm') await poolRefilled(lab, full);
   await close();
   return { samples: results, poolSize: full };
 }
