@@ -18,6 +18,8 @@ export class ExerciseList extends HTMLElement {
   connectedCallback(): void {
     this.addEventListener('click', (event) => {
       const target = event.target instanceof Element ? event.target : null;
+      const reset = target?.closest<HTMLButtonElement>('[data-reset-progress]');
+      if (reset) void this.resetProgress(reset);
       const hint = target?.closest<HTMLButtonElement>('[data-hint-next]');
       if (hint) this.revealHint(hint);
       const check = target?.closest<HTMLButtonElement>('[data-check]');
@@ -74,6 +76,26 @@ export class ExerciseList extends HTMLElement {
     }
     if (message) message.textContent = '';
     form.dispatchEvent(new CustomEvent('bulkhead:answer', { detail: { exercise, criterion, answer }, bubbles: true }));
+  }
+
+  /** Forgets the learner's stored results for this lab (on the server and in this browser) after asking. */
+  private async resetProgress(button: HTMLButtonElement): Promise<void> {
+    const slug = this.getAttribute('lesson');
+    const status = this.querySelector('.exercises-reset-status');
+    if (!slug || !window.confirm('Forget every result and completed exercise of this lab? Your sandbox is not touched.')) return;
+    button.disabled = true;
+    try {
+      const response = await fetch(`/api/progress/${encodeURIComponent(slug)}`, { method: 'DELETE', credentials: 'same-origin' });
+      if (!response.ok && response.status !== 404) throw new Error(String(response.status));
+      for (const item of this.querySelectorAll<HTMLElement>('[data-status]')) item.dataset.status = 'idle';
+      for (const message of this.querySelectorAll('[data-message]')) message.textContent = '';
+      writeProgress(slug, { done: 0, total: this.querySelectorAll('[data-exercise]').length });
+      if (status) status.textContent = 'Progress reset.';
+    } catch {
+      if (status) status.textContent = 'Could not reset: is the lab-server running?';
+    } finally {
+      button.disabled = false;
+    }
   }
 
   private refresh(): void {

@@ -43,5 +43,16 @@ describe('an exercise checked as the learner types', () => {
     await expect.poll(() => dropAll.status.getAttribute('data-status'), { timeout: 30_000 }).toBe('pass');
     expect(await running.status.getAttribute('data-status')).toBe('pass');
     await expect.poll(() => page.locator('[data-exercise="drop-all"]').getAttribute('data-done')).not.toBeNull();
+    const saved = await page.evaluate(async () => (await (await fetch('/api/progress/capabilities')).json()) as { done: string[] });
+    expect(saved.done).toContain('drop-all');
+  });
+
+  it('resets the learner\'s progress in the lab when asked', async () => {
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Reset my progress in this lab' }).click();
+    await expect.poll(() => page.locator('.exercises-reset-status').innerText()).toBe('Progress reset.');
+    expect(await criterion('drop-all', 'nocaps-drop-all').status.getAttribute('data-status')).toBe('idle');
+    const saved = await page.evaluate(async () => (await (await fetch('/api/progress/capabilities')).json()) as { done: string[] });
+    expect(saved.done).toEqual([]);
   });
 });
