@@ -51,7 +51,7 @@ export class FloorTerminal implements BenchTerminal {
       pty.onData((data) => terminal.output.emit(data));
       return terminal;
     }
-    const child = spawn('script', ['-qfec', `stty cols ${COLS} rows ${ROWS}; docker ${args.join(' ')}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn('script', ['-qfec', `stty cols ${COLS} rows ${ROWS}; docker ${args.join(' ')}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'ignore'] });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const terminal = new FloorTerminal('script', (text) => child.stdin.write(text), async (done) => {
       child.kill('SIGTERM');
