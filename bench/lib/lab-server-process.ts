@@ -22,8 +22,11 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+/** The flags `npm start` runs lab-server with (package.json), so the bench measures the same process. */
+const LAB_SERVER_NODE_FLAGS = ['--max-semi-space-size=2'];
+
 export async function spawnLabServer(entry: string, env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [entry], { cwd: ROOT, env: { ...process.env, PORT: '0', CONTENT_DIR: FIXTURE_CONTENT, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...LAB_SERVER_NODE_FLAGS, entry], { cwd: ROOT, env: { ...process.env, PORT: '0', CONTENT_DIR: FIXTURE_CONTENT, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = onCleanup(`lab-server pid ${child.pid}`, async () => {

@@ -224,10 +224,17 @@ export class Session {
     return this.watchers.size;
   }
 
+  /**
+   * Finds the marker without copying the chunk: only the seam (the previous chunk's last bytes and this
+   * chunk's first ones) is joined, since output floods arrive as thousands of 4 KiB chunks.
+   */
   private detectPrompt(chunk: Buffer): void {
-    const haystack = this.markerTail.length ? Buffer.concat([this.markerTail, chunk]) : chunk;
-    if (haystack.includes(PROMPT_MARKER)) for (const listener of this.promptListeners) listener();
-    this.markerTail = Buffer.from(haystack.subarray(Math.max(0, haystack.length - (PROMPT_MARKER.length - 1))));
+    const keep = PROMPT_MARKER.length - 1;
+    const seam = this.markerTail.length ? Buffer.concat([this.markerTail, chunk.subarray(0, keep)]) : undefined;
+    if (seam?.includes(PROMPT_MARKER) || chunk.includes(PROMPT_MARKER)) for (const listener of this.promptListeners) listener();
+    this.markerTail = chunk.length >= keep
+      ? Buffer.from(chunk.subarray(chunk.length - keep))
+      : Buffer.from(Buffer.concat([this.markerTail, chunk]).subarray(-keep));
   }
 
   private broadcast(chunk: Buffer): void {
