@@ -5,10 +5,7 @@
 import { PROMPT_MARKER } from '../lab-server/sessions/session.ts';
 import { startTestServer } from '../test/helpers/lab-server.ts';
 import { TerminalClient } from '../test/helpers/terminal-client.ts';
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-}
+import { percentile } from './lib/stats.ts';
 
 export async function measureChecks(samples = 30): Promise<{ check_ms_p50: number; check_ms_p95: number; samples: number }> {
   const s = await startTestServer('bench-checks');
@@ -28,7 +25,6 @@ export async function measureChecks(samples = 30): Promise<{ check_ms_p50: numbe
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     await client.close();
-    times.sort((a, b) => a - b);
     return { check_ms_p50: Math.round(percentile(times, 50)), check_ms_p95: Math.round(percentile(times, 95)), samples };
   } finally {
     await s.server.close();
