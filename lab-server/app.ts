@@ -16,7 +16,7 @@ import { loadLessons, type LoadedLesson } from './lessons.ts';
 import { DockerRuntime } from './runtime/docker-runtime.ts';
 import { limitsFromConfig } from './runtime/hardening.ts';
 import type { SandboxRuntime } from './runtime/sandbox-runtime.ts';
-import { CheckRunner } from './checks/check-runner.ts';
+import { CheckLimiter, CheckRunner } from './checks/check-runner.ts';
 import { Progress } from './progress/progress.ts';
 import { Reaper } from './runtime/reaper.ts';
 import { Store } from './store/store.ts';
@@ -103,6 +103,7 @@ export async function startLabServer(config: Config, options: LabServerOptions =
   const store = Store.open(join(config.DATA_DIR, 'bulkhead.db'));
   const progress = new Progress(store);
   const checkers = new Map<string, CheckRunner>();
+  const checkLimiter = new CheckLimiter(config.CHECK_CONCURRENCY);
   const sessions = new SessionManager({
     runtime, log, timeouts: options.timeouts, poolSize: options.poolSize ?? config.WARM_POOL_SIZE,
     caps: { ...defaultCaps(limits.memoryBytes), ...options.caps },
@@ -118,7 +119,7 @@ export async function startLabServer(config: Config, options: LabServerOptions =
         const labExercises = exercises.get(session.lab.id) ?? [];
         if (!sandbox || labExercises.length === 0) return;
         const runner = new CheckRunner({
-          runtime, sandbox, learner: session.learner, lab: session.lab.id, exercises: labExercises, progress, send: (m) => session.notify(m),
+          runtime, sandbox, learner: session.learner, lab: session.lab.id, exercises: labExercises, progress, send: (m) => session.notify(m), limiter: checkLimiter,
         });
         checkers.set(session.id, runner);
         session.onPrompt(() => runner.onPrompt());

@@ -2,6 +2,7 @@
  * Every lab-server setting, read once from the environment and validated. A bad value stops the start
  * with a sentence naming the variable, its value and what is accepted.
  */
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { z } from 'astro/zod';
 import { LabError } from './errors.ts';
@@ -38,6 +39,11 @@ const schema = z.object({
   SANDBOX_TMPFS_MIB: positiveInt(8, 1024).default(64),
   /** Sandboxes kept pre-created per sandbox profile, so a lab starts with an exec (0 turns the pool off). */
   WARM_POOL_SIZE: positiveInt(0, 50).default(2),
+  /**
+   * Check runs (one exec each) in flight at once, server-wide; the rest queue. Default: the number of
+   * CPUs, so a room pressing Check together cannot starve the terminals.
+   */
+  CHECK_CONCURRENCY: positiveInt(1, 64).default(Math.max(1, availableParallelism())),
   /** Open files per process in a sandbox. */
   SANDBOX_NOFILE: positiveInt(64, 65_536).default(1024),
   /**

@@ -1,18 +1,17 @@
 /**
  * The checks of one session: run after each command the learner finishes (debounced), on the Check button,
  * and when an answer arrives. A run never overlaps another: a request during a run schedules exactly one
- * more run after it. Results go to the learner's page and to the progress store.
+ * more run after it. A run is one exec for all its criteria, and the server's CheckLimiter bounds how many
+ * runs are in flight at once. Results go to the learner's page and to the progress store.
  */
 import type { Exercise } from '../../src/lib/lesson-schema.ts';
 import type { CriterionResult, ServerControl } from '../../src/lib/protocol.ts';
 import type { SandboxHandle, SandboxRuntime } from '../runtime/sandbox-runtime.ts';
 import type { Progress } from '../progress/progress.ts';
-import { runCriterion } from './run-criterion.ts';
+import { runCriteria } from './run-criterion.ts';
 
 /** Quiet time after a prompt before checking, so a burst of short commands yields one run. */
 export const CHECK_DEBOUNCE_MS = 100;
-/** Criteria of one exercise run side by side; exercises run one after another. */
-const PARALLEL_CRITERIA = 4;
 
 export interface ExerciseOutcome {
   exercise: string;
@@ -20,29 +19,66 @@ export interface ExerciseOutcome {
   results: CriterionResult[];
 }
 
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      out[index] = await fn(items[index] as T);
+/**
+ * At most `limit` check execs in flight server-wide; the rest wait their turn in arrival order. Checks are
+ * background work: on a small machine a burst of them (a room pressing Check at once) would otherwise take
+ * the CPU from everyone's terminal, and a check that waits a few hundred milliseconds is not noticed.
+ */
+export class CheckLimiter {
+  private readonly limit: number;
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(limit: number) {
+    if (!Number.isInteger(limit) || limit < 1) throw new Error(`check concurrency must be a positive integer, got ${limit}`);
+    this.limit = limit;
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.active++;
+    try {
+      return await task();
+    } finally {
+      // Hand the slot straight to the next in line, or free it.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
     }
-  }));
-  return out;
+  }
+
+  /** Checks running and waiting now (for tests and the bench). */
+  get load(): { active: number; waiting: number } {
+    return { active: this.active, waiting: this.waiting.length };
+  }
 }
 
-/** Runs every criterion of one exercise; a failure of the check machinery reads as a failed criterion with a reason. */
+/** Checks the exercises given with one exec; a failure of the check machinery reads as a failed criterion with a reason. */
+export async function checkExercises(
+  runtime: SandboxRuntime, sandbox: SandboxHandle, exercises: readonly Exercise[], answers: ReadonlyMap<string, string>,
+): Promise<Array<{ exercise: Exercise; results: CriterionResult[] }>> {
+  const requests = exercises.flatMap((exercise) => exercise.criteria.map((criterion) => ({ criterion, answer: answers.get(`${exercise.id}/${criterion.id}`) })));
+  let results: CriterionResult[];
+  try {
+    results = await runCriteria(runtime, sandbox, requests);
+  } catch (error) {
+    const message = `The check could not run (${(error as Error).message.slice(0, 120)}); it will retry after your next command.`;
+    results = requests.map(({ criterion }) => ({ criterion: criterion.id, passed: false, message }));
+  }
+  let offset = 0;
+  return exercises.map((exercise) => {
+    const own = results.slice(offset, offset + exercise.criteria.length);
+    offset += exercise.criteria.length;
+    return { exercise, results: own };
+  });
+}
+
+/** Runs every criterion of one exercise. */
 export async function checkExercise(
   runtime: SandboxRuntime, sandbox: SandboxHandle, exercise: Exercise, answers: ReadonlyMap<string, string>,
 ): Promise<CriterionResult[]> {
-  return mapLimited(exercise.criteria, PARALLEL_CRITERIA, async (criterion) => {
-    try {
-      return await runCriterion(runtime, sandbox, criterion, answers.get(`${exercise.id}/${criterion.id}`));
-    } catch (error) {
-      return { criterion: criterion.id, passed: false, message: `The check could not run (${(error as Error).message.slice(0, 120)}); it will retry after your next command.` };
-    }
-  });
+  const [outcome] = await checkExercises(runtime, sandbox, [exercise], answers);
+  return outcome?.results ?? [];
 }
 
 export class CheckRunner {
@@ -53,6 +89,7 @@ export class CheckRunner {
   private readonly exercises: readonly Exercise[];
   private readonly progress: Progress;
   private readonly send: (message: ServerControl) => void;
+  private readonly limiter?: CheckLimiter;
   private readonly answers = new Map<string, string>();
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
@@ -62,6 +99,8 @@ export class CheckRunner {
   constructor(options: {
     runtime: SandboxRuntime; sandbox: SandboxHandle; learner: string; lab: string; exercises: readonly Exercise[];
     progress: Progress; send: (message: ServerControl) => void;
+    /** Shared by every session of the server; without one, checks are not throttled. */
+    limiter?: CheckLimiter;
   }) {
     this.runtime = options.runtime;
     this.sandbox = options.sandbox;
@@ -70,6 +109,7 @@ export class CheckRunner {
     this.exercises = options.exercises;
     this.progress = options.progress;
     this.send = options.send;
+    this.limiter = options.limiter;
   }
 
   /** After a command finished: check soon, once. */
@@ -107,9 +147,9 @@ export class CheckRunner {
   }
 
   private async run(exercises: readonly Exercise[]): Promise<void> {
-    for (const exercise of exercises) {
-      if (this.stopped) return;
-      const results = await checkExercise(this.runtime, this.sandbox, exercise, this.answers);
+    const check = () => (this.stopped ? Promise.resolve([]) : checkExercises(this.runtime, this.sandbox, exercises, this.answers));
+    const outcomes = await (this.limiter ? this.limiter.run(check) : check());
+    for (const { exercise, results } of outcomes) {
       if (this.stopped) return;
       const done = this.progress.record(this.learner, this.lab, exercise.id, results);
       this.send({ type: 'checks', lab: this.lab, exercise: exercise.id, done, results });

@@ -1,16 +1,28 @@
 /**
- * Runs one criterion against a learner's sandbox. Every kind runs as the learner through a separate exec
- * (never in their shell, never in their history); `docker` criteria inspect through the learner's own
- * Docker gate, so a check sees exactly the objects and names the learner sees.
+ * Runs criteria against a learner's sandbox. Every kind runs as the learner, never in their shell and never
+ * in their history, and all the criteria of one check run share ONE exec (checks/batch.ts). `docker`
+ * criteria inspect through the learner's own Docker gate, so a check sees exactly the objects and names
+ * the learner sees.
  */
 import type { Criterion } from '../../src/lib/lesson-schema.ts';
 import type { CriterionResult } from '../../src/lib/protocol.ts';
 import type { SandboxHandle, SandboxRuntime } from '../runtime/sandbox-runtime.ts';
+import { NO_RESULT_EXIT, runScripts, shellQuote, type ScriptJob, type ScriptResult } from './batch.ts';
 import { evaluate } from './predicates.ts';
 
 const INSPECT_TIMEOUT_MS = 5_000;
 const COMPUTE_TIMEOUT_MS = 5_000;
 const MAX_MESSAGE_CHARS = 200;
+/** Script output kept per criterion: the message is one line; an answer is short. */
+const SCRIPT_STDOUT_BYTES = 4096;
+/** `docker inspect` of a container is 5–15 KB of JSON; an image with many layers more. */
+const INSPECT_STDOUT_BYTES = 256 * 1024;
+
+export interface CriterionRequest {
+  criterion: Criterion;
+  /** The learner's answer, for `answer` criteria. */
+  answer?: string;
+}
 
 function firstLine(text: string): string {
   return (text.split('\n').find((line) => line.trim()) ?? '').trim().slice(0, MAX_MESSAGE_CHARS);
@@ -21,19 +33,34 @@ export function normalizeAnswer(value: string, ignoreCase: boolean): string {
   return ignoreCase ? trimmed.toLowerCase() : trimmed;
 }
 
-export async function runCriterion(
-  runtime: SandboxRuntime, sandbox: SandboxHandle, criterion: Criterion, answer: string | undefined,
-): Promise<CriterionResult> {
+/** The exec job a criterion needs, or undefined when it can be decided without the sandbox. */
+function jobFor({ criterion, answer }: CriterionRequest): ScriptJob | undefined {
+  switch (criterion.kind) {
+    case 'sandbox':
+      return { script: criterion.script, timeoutMs: criterion.timeoutMs, maxStdoutBytes: SCRIPT_STDOUT_BYTES };
+    case 'docker':
+      return {
+        script: `exec docker inspect --type ${criterion.object} -- ${shellQuote(criterion.name)}`,
+        timeoutMs: INSPECT_TIMEOUT_MS, maxStdoutBytes: INSPECT_STDOUT_BYTES,
+      };
+    case 'answer':
+      return answer === undefined || !answer.trim() ? undefined : { script: criterion.compute, timeoutMs: COMPUTE_TIMEOUT_MS, maxStdoutBytes: SCRIPT_STDOUT_BYTES };
+  }
+}
+
+/** Turns a script's outcome into the learner's result for one criterion. */
+function judge({ criterion, answer }: CriterionRequest, run: ScriptResult | undefined): CriterionResult {
   const result = (passed: boolean, message: string): CriterionResult => ({ criterion: criterion.id, passed, message });
+  if (criterion.kind === 'answer' && (answer === undefined || !answer.trim())) return result(false, 'Type your answer in the box and submit it.');
+  if (!run) return result(false, 'The check could not finish; it will retry after your next command.');
+  if (run.exitCode === NO_RESULT_EXIT) return result(false, 'The check could not save its result: the sandbox has no room left in /tmp; free some space there.');
   switch (criterion.kind) {
     case 'sandbox': {
-      const run = await runtime.exec(sandbox, ['bash', '-c', criterion.script], { timeoutMs: criterion.timeoutMs });
       if (run.timedOut) return result(false, `This check took longer than ${criterion.timeoutMs / 1000} s; is something still running?`);
       const message = firstLine(run.stdout) || firstLine(run.stderr);
       return result(run.exitCode === 0, message || (run.exitCode === 0 ? 'Done.' : 'Not yet.'));
     }
     case 'docker': {
-      const run = await runtime.exec(sandbox, ['docker', 'inspect', '--type', criterion.object, '--', criterion.name], { timeoutMs: INSPECT_TIMEOUT_MS });
       if (run.timedOut) return result(false, 'Docker did not answer in time; try the check again.');
       if (run.exitCode !== 0) {
         if (/no such|not found/i.test(run.stderr)) return result(false, `There is no ${criterion.object} named ${criterion.name} yet.`);
@@ -51,15 +78,33 @@ export async function runCriterion(
       return result(verdict.passed, verdict.message);
     }
     case 'answer': {
-      if (answer === undefined || !answer.trim()) return result(false, 'Type your answer in the box and submit it.');
-      const run = await runtime.exec(sandbox, ['bash', '-c', criterion.compute], { timeoutMs: COMPUTE_TIMEOUT_MS });
       if (run.timedOut || run.exitCode !== 0 || !run.stdout.trim()) {
         return result(false, 'The expected answer cannot be worked out yet: do the steps before this question first.');
       }
       const expected = normalizeAnswer(run.stdout, criterion.ignoreCase);
-      return normalizeAnswer(answer, criterion.ignoreCase) === expected
+      return normalizeAnswer(answer as string, criterion.ignoreCase) === expected
         ? result(true, 'Correct.')
-        : result(false, `"${answer.trim().slice(0, 60)}" is not it; look again.`);
+        : result(false, `"${(answer as string).trim().slice(0, 60)}" is not it; look again.`);
     }
   }
+}
+
+/**
+ * Runs the criteria given in one exec and returns a result for each, in order. When the exec itself
+ * fails, every criterion that needed it fails with the reason; the others are still decided.
+ */
+export async function runCriteria(runtime: SandboxRuntime, sandbox: SandboxHandle, requests: readonly CriterionRequest[]): Promise<CriterionResult[]> {
+  const jobs = requests.map(jobFor);
+  const needed = jobs.flatMap((job, index) => (job ? [{ job, index }] : []));
+  let runs: Array<ScriptResult | undefined>;
+  try {
+    runs = await runScripts(runtime, sandbox, needed.map((n) => n.job));
+  } catch (error) {
+    const reason = (error as Error).message.slice(0, 120);
+    return requests.map((request, index) => (jobs[index]
+      ? { criterion: request.criterion.id, passed: false, message: `The check could not run (${reason}); it will retry after your next command.` }
+      : judge(request, undefined)));
+  }
+  const byIndex = new Map(needed.map((n, i) => [n.index, runs[i]]));
+  return requests.map((request, index) => judge(request, byIndex.get(index)));
 }

@@ -7,11 +7,11 @@ import { PassThrough } from 'node:stream';
 import { EngineUnavailableError, LabError } from '../errors.ts';
 import { LABEL_EXPIRES, LABEL_INSTANCE, LABEL_SESSION } from '../labels.ts';
 import { LEARNER_HOME, LEARNER_UID, sandboxCreateOptions, sessionLabels, type SandboxLimits } from './hardening.ts';
-import type { EngineSession, ExecResult, SandboxHandle, SandboxRuntime, SandboxSpec, TerminalProcess } from './sandbox-runtime.ts';
+import type { EngineSession, ExecOptions, ExecResult, SandboxHandle, SandboxRuntime, SandboxSpec, TerminalProcess } from './sandbox-runtime.ts';
 
 const PING_TIMEOUT_MS = 3_000;
 const DEFAULT_EXEC_TIMEOUT_MS = 5_000;
-/** A check's output beyond this is noise; capping it keeps a runaway script from filling memory. */
+/** Default output cap: beyond this a command's output is noise, and capping it keeps a runaway script from filling memory. */
 const MAX_EXEC_OUTPUT_BYTES = 64 * 1024;
 
 function statusOf(error: unknown): number | undefined {
@@ -96,8 +96,9 @@ export class DockerRuntime implements SandboxRuntime {
     };
   }
 
-  async exec(sandbox: SandboxHandle, command: readonly string[], options: { timeoutMs?: number } = {}): Promise<ExecResult> {
+  async exec(sandbox: SandboxHandle, command: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
+    const maxOutputBytes = options.maxOutputBytes ?? MAX_EXEC_OUTPUT_BYTES;
     const container = this.docker.getContainer(sandbox.id);
     const exec = await call('run a command in the sandbox', () => container.exec({
       Cmd: [...command], User: `${LEARNER_UID}:${LEARNER_UID}`, WorkingDir: LEARNER_HOME,
@@ -110,7 +111,7 @@ export class DockerRuntime implements SandboxRuntime {
     const err = new PassThrough();
     const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[], bytes: 0 };
     const collect = (target: Buffer[]) => (chunk: Buffer) => {
-      if (chunks.bytes >= MAX_EXEC_OUTPUT_BYTES) return;
+      if (chunks.bytes >= maxOutputBytes) return;
       chunks.bytes += chunk.length;
       target.push(chunk);
     };

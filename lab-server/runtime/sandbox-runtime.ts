@@ -46,6 +46,13 @@ export interface ExecResult {
   timedOut: boolean;
 }
 
+export interface ExecOptions {
+  /** Default 5 s; the command's stream is cut when it runs out. */
+  timeoutMs?: number;
+  /** Output kept, stdout and stderr together; default 64 KiB, the rest is dropped. */
+  maxOutputBytes?: number;
+}
+
 export interface SandboxRuntime {
   /** Throws EngineUnavailableError with a sentence a newcomer can act on. */
   ping(): Promise<void>;
@@ -55,7 +62,7 @@ export interface SandboxRuntime {
   /** An interactive login shell as the learner on a TTY, or `command` instead of the shell. */
   openTerminal(sandbox: SandboxHandle, size: { cols: number; rows: number }, command?: readonly string[]): Promise<TerminalProcess>;
   /** A non-interactive command as the learner, never seen in their shell. */
-  exec(sandbox: SandboxHandle, command: readonly string[], options?: { timeoutMs?: number }): Promise<ExecResult>;
+  exec(sandbox: SandboxHandle, command: readonly string[], options?: ExecOptions): Promise<ExecResult>;
   remove(sandbox: SandboxHandle): Promise<void>;
   /** Creates the session's internal (no egress) network and returns its name. */
   createNetwork(session: string, lab: string, expiresAt: number): Promise<string>;
