@@ -10,15 +10,11 @@ import { promisify } from 'node:util';
 import { imageRefs } from '../lab-server/images.ts';
 import { uniqueInstance } from '../test/helpers/docker.ts';
 import { ENGINE_SOCKET, removeInstance, startGateSession } from '../test/helpers/gate.ts';
+import { percentile, round } from './lib/stats.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const WARMUP_RUNS = 3;
 const run = promisify(execFile);
-
-function percentile(samples: number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! * 10) / 10;
-}
 
 async function time(host: string, args: string[]): Promise<number[]> {
   const env = { ...process.env, DOCKER_HOST: `unix://${host}`, DOCKER_CLI_HINTS: 'false' };
@@ -41,14 +37,14 @@ try {
   for (const [name, args] of commands) {
     const direct = await time(ENGINE_SOCKET, args);
     const gate = await time(session.gate.socketPath, args);
-    rows.push({ command: name, direct: percentile(direct, 50), gate: percentile(gate, 50), directP90: percentile(direct, 90), gateP90: percentile(gate, 90) });
+    rows.push({ command: name, direct: round(percentile(direct, 50)), gate: round(percentile(gate, 50)), directP90: round(percentile(direct, 90)), gateP90: round(percentile(gate, 90)) });
   }
   console.log(`docker CLI latency over ${RUNS} runs (ms)`);
   console.log('command   direct p50  gate p50  overhead p50  direct p90  gate p90');
   for (const r of rows) {
-    console.log(`${r.command.padEnd(9)} ${String(r.direct).padStart(10)} ${String(r.gate).padStart(9)} ${String(Math.round((r.gate - r.direct) * 10) / 10).padStart(13)} ${String(r.directP90).padStart(11)} ${String(r.gateP90).padStart(9)}`);
+    console.log(`${r.command.padEnd(9)} ${String(r.direct).padStart(10)} ${String(r.gate).padStart(9)} ${String(round(r.gate - r.direct)).padStart(13)} ${String(r.directP90).padStart(11)} ${String(r.gateP90).padStart(9)}`);
   }
-  const overhead = Object.fromEntries(rows.map((r) => [r.command, Math.round((r.gate - r.direct) * 10) / 10]));
+  const overhead = Object.fromEntries(rows.map((r) => [r.command, round(r.gate - r.direct)]));
   console.log(JSON.stringify({
     gate_overhead_ms_p50: overhead,
     direct_ms_p50: Object.fromEntries(rows.map((r) => [r.command, r.direct])),
