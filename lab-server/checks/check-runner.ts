@@ -1,13 +1,14 @@
 /**
  * The checks of one session: run after each command the learner finishes (debounced), on the Check button,
  * and when an answer arrives. A run never overlaps another: a request during a run schedules exactly one
- * more run after it. A run is one exec for all its criteria, and the server's CheckLimiter bounds how many
- * runs are in flight at once. Results go to the learner's page and to the progress store.
+ * more run after it. A run is one request to the sandbox's check agent for all its criteria, and the
+ * server's CheckLimiter bounds how many runs are in flight at once. Results go to the learner's page and to the progress store.
  */
 import type { Exercise } from '../../src/lib/lesson-schema.ts';
 import type { CriterionResult, ServerControl } from '../../src/lib/protocol.ts';
 import type { SandboxHandle, SandboxRuntime } from '../runtime/sandbox-runtime.ts';
 import type { Progress } from '../progress/progress.ts';
+import { CheckAgent } from './agent.ts';
 import { runCriteria } from './run-criterion.ts';
 
 /** Quiet time after a prompt before checking, so a burst of short commands yields one run. */
@@ -53,14 +54,14 @@ export class CheckLimiter {
   }
 }
 
-/** Checks the exercises given with one exec; a failure of the check machinery reads as a failed criterion with a reason. */
+/** Checks the exercises given in one run of the agent; a failure of the check machinery reads as a failed criterion with a reason. */
 export async function checkExercises(
-  runtime: SandboxRuntime, sandbox: SandboxHandle, exercises: readonly Exercise[], answers: ReadonlyMap<string, string>,
+  agent: CheckAgent, exercises: readonly Exercise[], answers: ReadonlyMap<string, string>,
 ): Promise<Array<{ exercise: Exercise; results: CriterionResult[] }>> {
   const requests = exercises.flatMap((exercise) => exercise.criteria.map((criterion) => ({ criterion, answer: answers.get(`${exercise.id}/${criterion.id}`) })));
   let results: CriterionResult[];
   try {
-    results = await runCriteria(runtime, sandbox, requests);
+    results = await runCriteria(agent, requests);
   } catch (error) {
     const message = `The check could not run (${(error as Error).message.slice(0, 120)}); it will retry after your next command.`;
     results = requests.map(({ criterion }) => ({ criterion: criterion.id, passed: false, message }));
@@ -74,16 +75,13 @@ export async function checkExercises(
 }
 
 /** Runs every criterion of one exercise. */
-export async function checkExercise(
-  runtime: SandboxRuntime, sandbox: SandboxHandle, exercise: Exercise, answers: ReadonlyMap<string, string>,
-): Promise<CriterionResult[]> {
-  const [outcome] = await checkExercises(runtime, sandbox, [exercise], answers);
+export async function checkExercise(agent: CheckAgent, exercise: Exercise, answers: ReadonlyMap<string, string>): Promise<CriterionResult[]> {
+  const [outcome] = await checkExercises(agent, [exercise], answers);
   return outcome?.results ?? [];
 }
 
 export class CheckRunner {
-  private readonly runtime: SandboxRuntime;
-  private readonly sandbox: SandboxHandle;
+  private readonly agent: CheckAgent;
   private readonly learner: string;
   private readonly lab: string;
   private readonly exercises: readonly Exercise[];
@@ -102,8 +100,7 @@ export class CheckRunner {
     /** Shared by every session of the server; without one, checks are not throttled. */
     limiter?: CheckLimiter;
   }) {
-    this.runtime = options.runtime;
-    this.sandbox = options.sandbox;
+    this.agent = new CheckAgent(options.runtime, options.sandbox);
     this.learner = options.learner;
     this.lab = options.lab;
     this.exercises = options.exercises;
@@ -147,7 +144,7 @@ export class CheckRunner {
   }
 
   private async run(exercises: readonly Exercise[]): Promise<void> {
-    const check = () => (this.stopped ? Promise.resolve([]) : checkExercises(this.runtime, this.sandbox, exercises, this.answers));
+    const check = () => (this.stopped ? Promise.resolve([]) : checkExercises(this.agent, exercises, this.answers));
     const outcomes = await (this.limiter ? this.limiter.run(check) : check());
     for (const { exercise, results } of outcomes) {
       if (this.stopped) return;
@@ -164,5 +161,6 @@ export class CheckRunner {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.agent.close();
   }
 }

@@ -1,13 +1,13 @@
 /**
  * Runs criteria against a learner's sandbox. Every kind runs as the learner, never in their shell and never
- * in their history, and all the criteria of one check run share ONE exec (checks/batch.ts). `docker`
+ * in their history, and all the criteria of one check run are one request to the sandbox's check agent
+ * (checks/agent.ts). `docker`
  * criteria inspect through the learner's own Docker gate, so a check sees exactly the objects and names
  * the learner sees.
  */
 import type { Criterion } from '../../src/lib/lesson-schema.ts';
 import type { CriterionResult } from '../../src/lib/protocol.ts';
-import type { SandboxHandle, SandboxRuntime } from '../runtime/sandbox-runtime.ts';
-import { NO_RESULT_EXIT, runScripts, shellQuote, type ScriptJob, type ScriptResult } from './batch.ts';
+import { NO_RESULT_EXIT, shellQuote, type CheckAgent, type ScriptJob, type ScriptResult } from './agent.ts';
 import { evaluate } from './predicates.ts';
 
 const INSPECT_TIMEOUT_MS = 5_000;
@@ -90,15 +90,15 @@ function judge({ criterion, answer }: CriterionRequest, run: ScriptResult | unde
 }
 
 /**
- * Runs the criteria given in one exec and returns a result for each, in order. When the exec itself
- * fails, every criterion that needed it fails with the reason; the others are still decided.
+ * Runs the criteria given in one request to the agent and returns a result for each, in order. When the
+ * run itself fails, every criterion that needed it fails with the reason; the others are still decided.
  */
-export async function runCriteria(runtime: SandboxRuntime, sandbox: SandboxHandle, requests: readonly CriterionRequest[]): Promise<CriterionResult[]> {
+export async function runCriteria(agent: CheckAgent, requests: readonly CriterionRequest[]): Promise<CriterionResult[]> {
   const jobs = requests.map(jobFor);
   const needed = jobs.flatMap((job, index) => (job ? [{ job, index }] : []));
   let runs: Array<ScriptResult | undefined>;
   try {
-    runs = await runScripts(runtime, sandbox, needed.map((n) => n.job));
+    runs = await agent.run(needed.map((n) => n.job));
   } catch (error) {
     const reason = (error as Error).message.slice(0, 120);
     return requests.map((request, index) => (jobs[index]

@@ -7,6 +7,7 @@ import type { Exercise } from '../../src/lib/lesson-schema.ts';
 import type { CriterionResult } from '../../src/lib/protocol.ts';
 import type { LoadedLesson } from '../lessons.ts';
 import type { SandboxHandle, SandboxRuntime } from '../runtime/sandbox-runtime.ts';
+import { CheckAgent } from './agent.ts';
 import { checkExercise } from './check-runner.ts';
 
 export const SOLUTION_TIMEOUT_MS = 180_000;
@@ -33,11 +34,21 @@ function describe(results: CriterionResult[], wanted: boolean): string[] {
 
 /** Verifies one lab in the sandbox given (fresh, made for this lab as a learner would get it). */
 export async function verifyLab(runtime: SandboxRuntime, sandbox: SandboxHandle, lesson: LoadedLesson): Promise<ExerciseVerdict[]> {
+  // The same path a learner's checks take: the sandbox's check agent.
+  const agent = new CheckAgent(runtime, sandbox);
+  try {
+    return await verifyWith(agent, runtime, sandbox, lesson);
+  } finally {
+    agent.close();
+  }
+}
+
+async function verifyWith(agent: CheckAgent, runtime: SandboxRuntime, sandbox: SandboxHandle, lesson: LoadedLesson): Promise<ExerciseVerdict[]> {
   const verdicts: ExerciseVerdict[] = [];
   const fresh = new Map<string, CriterionResult[]>();
   for (const exercise of lesson.exercises) {
     // Fresh answers too: a solution's answer must not be accepted before the work is done.
-    fresh.set(exercise.id, await checkExercise(runtime, sandbox, exercise, new Map()));
+    fresh.set(exercise.id, await checkExercise(agent, exercise, new Map()));
   }
   for (const exercise of lesson.exercises) {
     const started = Date.now();
@@ -45,7 +56,7 @@ export async function verifyLab(runtime: SandboxRuntime, sandbox: SandboxHandle,
     const run = await runtime.exec(sandbox, ['bash', '-c', exercise.solution], { timeoutMs: SOLUTION_TIMEOUT_MS });
     if (run.timedOut) problems.push(`the solution ran longer than ${SOLUTION_TIMEOUT_MS / 1000} s`);
     else if (run.exitCode !== 0) problems.push(`the solution exited ${run.exitCode}: ${(run.stderr || run.stdout).trim().split('\n').slice(-3).join(' | ')}`);
-    const solved = await checkExercise(runtime, sandbox, exercise, answersFromSolution(exercise, run.stdout));
+    const solved = await checkExercise(agent, exercise, answersFromSolution(exercise, run.stdout));
     problems.push(...describe(solved, true));
     verdicts.push({ lab: lesson.slug, exercise: exercise.id, ok: problems.length === 0, problems, ms: Date.now() - started });
   }

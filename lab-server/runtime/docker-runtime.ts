@@ -7,7 +7,7 @@ import { PassThrough } from 'node:stream';
 import { EngineUnavailableError, LabError } from '../errors.ts';
 import { LABEL_EXPIRES, LABEL_INSTANCE, LABEL_SESSION } from '../labels.ts';
 import { LEARNER_HOME, LEARNER_UID, sandboxCreateOptions, sessionLabels, type SandboxLimits } from './hardening.ts';
-import type { EngineSession, ExecOptions, ExecResult, SandboxHandle, SandboxRuntime, SandboxSpec, TerminalProcess } from './sandbox-runtime.ts';
+import type { EngineSession, ExecOptions, ExecResult, SandboxHandle, SandboxProcess, SandboxRuntime, SandboxSpec, TerminalProcess } from './sandbox-runtime.ts';
 
 const PING_TIMEOUT_MS = 3_000;
 const DEFAULT_EXEC_TIMEOUT_MS = 5_000;
@@ -132,6 +132,32 @@ export class DockerRuntime implements SandboxRuntime {
       stderr: Buffer.concat(chunks.stderr).toString('utf8'),
       timedOut,
     };
+  }
+
+  async spawn(sandbox: SandboxHandle, command: readonly string[]): Promise<SandboxProcess> {
+    const container = this.docker.getContainer(sandbox.id);
+    const exec = await call('start a process in the sandbox', () => container.exec({
+      Cmd: [...command], User: `${LEARNER_UID}:${LEARNER_UID}`, WorkingDir: LEARNER_HOME,
+      AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false,
+    }));
+    if (!exec) throw new LabError('ENGINE_ERROR', 'Docker Engine returned no exec');
+    const stream = await call('attach to the process', () => exec.start({ hijack: true, stdin: true }));
+    if (!stream) throw new LabError('ENGINE_ERROR', 'Docker Engine returned no stream');
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    this.docker.modem.demuxStream(stream, stdout, stderr);
+    const ended = new Promise<void>((resolve) => {
+      const done = () => {
+        stdout.end();
+        stderr.end();
+        resolve();
+      };
+      stream.once('end', done);
+      stream.once('close', done);
+      // A write after the process is gone fails here; the end above already told the owner.
+      stream.on('error', done);
+    });
+    return { stdin: stream, stdout, stderr, ended, close: () => stream.destroy() };
   }
 
   async remove(sandbox: SandboxHandle): Promise<void> {

@@ -46,6 +46,17 @@ export interface ExecResult {
   timedOut: boolean;
 }
 
+/** A long-lived command in a sandbox with its stdin open and its stdout and stderr apart (no TTY). */
+export interface SandboxProcess {
+  stdin: NodeJS.WritableStream;
+  stdout: NodeJS.ReadableStream;
+  stderr: NodeJS.ReadableStream;
+  /** Resolves when the connection to the process ended (it exited, or close() was called). */
+  ended: Promise<void>;
+  /** Closes the process's stdin and the connection; a process reading its stdin then sees end of file. */
+  close(): void;
+}
+
 export interface ExecOptions {
   /** Default 5 s; the command's stream is cut when it runs out. */
   timeoutMs?: number;
@@ -63,6 +74,8 @@ export interface SandboxRuntime {
   openTerminal(sandbox: SandboxHandle, size: { cols: number; rows: number }, command?: readonly string[]): Promise<TerminalProcess>;
   /** A non-interactive command as the learner, never seen in their shell. */
   exec(sandbox: SandboxHandle, command: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+  /** A non-interactive command as the learner that keeps running and reads its stdin; never seen in their shell. */
+  spawn(sandbox: SandboxHandle, command: readonly string[]): Promise<SandboxProcess>;
   remove(sandbox: SandboxHandle): Promise<void>;
   /** Creates the session's internal (no egress) network and returns its name. */
   createNetwork(session: string, lab: string, expiresAt: number): Promise<string>;

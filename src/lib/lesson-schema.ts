@@ -18,7 +18,7 @@ export const DOCKER_PREDICATES = [
   'pinned-image', 'healthcheck', 'healthy', 'path-equals', 'path-matches', 'no-secret-in-env',
 ] as const;
 
-/** A shell script run in the learner's sandbox outside their shell (one exec per check run); exit 0 passes, its first output line is the message. */
+/** A shell script run in the learner's sandbox outside their shell (by the sandbox's check agent); exit 0 passes, its first output line is the message. */
 const sandboxCriterion = z.object({
   kind: z.literal('sandbox'),
   /** Stable id, unique in the exercise. */

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { parseDriverOutput, shellQuote } from '../../lab-server/checks/batch.ts';
+import { parseRunOutput, shellQuote } from '../../lab-server/checks/agent.ts';
 import { CheckLimiter } from '../../lab-server/checks/check-runner.ts';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('the check driver output', () => {
+describe('the check agent output', () => {
   it('reads one line per script and ignores lines that do not fit the framing', () => {
-    const out = [`1 124  ${b64('late')}`, 'garbage line', `0 0 ${b64('ok\nsecond')} `, `7 0 ${b64('beyond the count')} `, '2 x y z'].join('\n');
-    expect(parseDriverOutput(out, 3)).toEqual([
+    const lines = [`1 124  ${b64('late')}`, 'garbage line', `0 0 ${b64('ok\nsecond')} `, `7 0 ${b64('beyond the count')} `, '2 x y z'];
+    expect(parseRunOutput(lines, 3)).toEqual([
       { exitCode: 0, stdout: 'ok\nsecond', stderr: '', timedOut: false },
       { exitCode: 124, stdout: '', stderr: 'late', timedOut: true },
       undefined,
