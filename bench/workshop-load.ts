@@ -17,7 +17,8 @@
  * `docker exec`s, which compete with the terminals for the CPU). A script, not a test: figures depend on
  * the machine. Needs the Docker Engine and the lab images.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -178,6 +179,15 @@ function stats(samples: number[]): { n: number; p50: number; p99: number; max: n
     : { n: 0, p50: NaN, p99: NaN, max: NaN };
 }
 
+/** lab-server's event-loop delay since the last call (bench/lab-server-entry.ts writes it on SIGUSR2). */
+async function loopDelay(pid: number, file: string): Promise<{ p50: number; p99: number; max: number }> {
+  rmSync(file, { force: true });
+  process.kill(pid, 'SIGUSR2');
+  await waitUntil(() => existsSync(file), 'lab-server\'s event-loop delay', 5_000, 10);
+  await sleep(20);
+  return JSON.parse(readFileSync(file, 'utf8')) as { p50: number; p99: number; max: number };
+}
+
 /** One learner's working time: typing with timed echoes, Check now and then, the exercise once. */
 async function work(learner: Learner, until: number, exerciseAt: number): Promise<void> {
   const term = learner.terminal!;
@@ -213,12 +223,14 @@ async function main(): Promise<void> {
   await shellImage();
   const dataDir = await mkdtemp(join(tmpdir(), 'bulkhead-workshop-load-'));
   const instance = `bench-${RUN_ID}-workshop`;
+  const loopDelayFile = join(dataDir, 'loop-delay.json');
   onCleanup(`sandboxes of ${instance}`, async () => {
     const ids = await docker('ps', '-aq', '--filter', `label=bulkhead.instance=${instance}`);
     if (ids) await docker('rm', '-fv', ...ids.split('\n'));
   });
   const server = await spawnLabServer(BENCH_ENTRY, {
     CONTENT_DIR: FIXTURE_CONTENT, DATA_DIR: dataDir, BULKHEAD_INSTANCE: instance, WARM_POOL_SIZE: '0',
+    BENCH_LOOP_DELAY_FILE: loopDelayFile,
     BENCH_CAPS: JSON.stringify({ perIp: LEARNERS * 2, perLearner: 3, global: LEARNERS * 2, createBurst: LEARNERS, createPerMinute: LEARNERS * 10 }),
   });
   const base = server.url;
@@ -260,11 +272,18 @@ async function main(): Promise<void> {
   const roomReadyMs = performance.now() - joinStarted;
   progress(`all ${LEARNERS} labs ready in ${(roomReadyMs / 1000).toFixed(1)} s; typing for ${TYPING_MS / 1000} s`);
 
+  // Event-loop delay while the room types, in lab-server (SIGUSR2 resets its histogram, the next one
+  // writes it) and in this client, so a tail can be told apart: lab-server's own stalls, or the machine's.
+  await loopDelay(server.pid, loopDelayFile);
+  const clientDelay = monitorEventLoopDelay({ resolution: 1 });
+  clientDelay.enable();
   const typingStarted = performance.now();
   const until = typingStarted + TYPING_MS;
   const firstPush = pushes.length;
   await Promise.all(learners.map((learner) => work(learner, until, typingStarted + TYPING_MS * (0.2 + 0.6 * Math.random()))));
   if (board) await waitUntil(() => learners.every((l) => l.boardAt !== undefined), 'the board to show every completion', 10_000).catch((e: Error) => progress(e.message));
+  clientDelay.disable();
+  const serverDelay = await loopDelay(server.pid, loopDelayFile);
   const during = pushes.slice(firstPush).filter((t) => t <= until);
   const gaps = during.slice(1).map((t, i) => t - (during[i] as number));
 
@@ -290,6 +309,10 @@ async function main(): Promise<void> {
     boardLagMs: stats(boardLag), completionsShown: `${boardLag.length}/${LEARNERS}`,
     boardPushes: during.length, longestPushGapMs: round(gaps.length ? Math.max(...gaps) : NaN),
     lastBoard: { seats: finalRows.length, done: finalRows.filter((r) => r.done === 1).length },
+    loopDelayMs: {
+      labServer: serverDelay,
+      client: { p50: round(clientDelay.percentile(50) / 1e6, 2), p99: round(clientDelay.percentile(99) / 1e6, 2), max: round(clientDelay.max / 1e6, 2) },
+    },
     endSeconds: round(endMs / 1000), sandboxesEnded: ended.body.sandboxes, containersLeft: left, serverRssMiB: round(rss / 1024 / 1024),
     verdict: { echoP99: percentile(echoes, 99) < ECHO_TARGET_P99_MS ? 'pass' : 'FAIL', board: !board ? 'not measured' : boardLag.length === LEARNERS && Math.max(...boardLag) < BOARD_TARGET_MS ? 'pass' : 'FAIL' },
   };
@@ -303,6 +326,7 @@ async function main(): Promise<void> {
   line('echo round trip', `n=${result.echoMs.n}  p50 ${result.echoMs.p50} ms  p99 ${result.echoMs.p99} ms  max ${result.echoMs.max} ms  (target p99 < ${ECHO_TARGET_P99_MS} ms: ${result.verdict.echoP99})`);
   line('worst learner echo p99', `${result.worstLearnerEchoP99Ms} ms`);
   line('check results sent', `${result.checkResults}`);
+  line('event-loop delay p50/p99/max', `lab-server ${serverDelay.p50}/${serverDelay.p99}/${serverDelay.max} ms; this client ${result.loopDelayMs.client.p50}/${result.loopDelayMs.client.p99}/${result.loopDelayMs.client.max} ms`);
   line('done → on the board', `${result.completionsShown} shown  p50 ${result.boardLagMs.p50} ms  p99 ${result.boardLagMs.p99} ms  max ${result.boardLagMs.max} ms  (target < ${BOARD_TARGET_MS} ms: ${result.verdict.board})`);
   line('board pushes while working', `${result.boardPushes} (sent on change; longest quiet spell ${result.longestPushGapMs} ms)`);
   line('last board', `${result.lastBoard.seats} seats, ${result.lastBoard.done} done`);
