@@ -1,10 +1,12 @@
 /**
- * `node bench/workshop-load.ts [--learners 40] [--seconds 60] [--key-ms 250] [--check-ms 10000] [--no-board] [--json]`
+ * `node bench/workshop-load.ts [--learners 40] [--seconds 60] [--key-ms 250] [--check-ms 10000] [--lockstep] [--no-board] [--json]`
  *
  * A workshop under load, as a room would drive it: a lab-server process (bench entry, fixture content),
  * a workshop with one seat per simulated learner, and an instructor's board socket. Every learner joins,
  * opens the demo lab and types one key every --key-ms (each echo timed), presses Check every
- * --check-ms, and once, at a random moment, does the exercise. Prints:
+ * --check-ms, and once, at a random moment, does the exercise. Each learner's first key comes at a random
+ * moment within the first --key-ms, as people in a room do not type in step; with --lockstep all 40 keys
+ * of a round leave at the same instant, a harsher load than a room makes. Prints:
  *
  * - echo round trips over all learners (target: p99 under 50 ms), and the worst learner's p99;
  * - board freshness: from a learner's page getting "done" to the board showing it (target: under 2 s);
@@ -45,7 +47,7 @@ const { values: args } = parseArgs({
   options: {
     learners: { type: 'string', default: '40' }, seconds: { type: 'string', default: '60' },
     'key-ms': { type: 'string', default: '250' }, 'check-ms': { type: 'string', default: '10000' }, 'no-board': { type: 'boolean', default: false },
-    json: { type: 'boolean', default: false },
+    lockstep: { type: 'boolean', default: false }, json: { type: 'boolean', default: false },
   },
 });
 const LEARNERS = Number(args.learners);
@@ -194,6 +196,7 @@ async function work(learner: Learner, until: number, exerciseAt: number): Promis
   const typer = new EchoTyper(term);
   let nextCheck = performance.now() + Math.random() * CHECK_MS;
   let exercised = false;
+  if (!args.lockstep) await sleep(Math.random() * KEY_MS);
   term.onControl((message) => {
     if (message.type === 'checks') learner.checks++;
     if (message.type === 'checks' && message.done && learner.doneAt === undefined) learner.doneAt = performance.now();
@@ -302,7 +305,7 @@ async function main(): Promise<void> {
   const boardLag = learners.filter((l) => l.doneAt !== undefined && l.boardAt !== undefined).map((l) => Math.max(0, (l.boardAt as number) - (l.doneAt as number)));
   const finalRows = lastBoard?.roster ?? [];
   const result = {
-    learners: LEARNERS, typingSeconds: TYPING_MS / 1000, keyIntervalMs: KEY_MS, checkEveryMs: CHECK_MS,
+    learners: LEARNERS, typingSeconds: TYPING_MS / 1000, keyIntervalMs: KEY_MS, checkEveryMs: CHECK_MS, lockstep: args.lockstep,
     roomReadySeconds: round(roomReadyMs / 1000), sessionStartMs: stats(learners.map((l) => l.readyMs ?? NaN).filter(Number.isFinite)),
     echoMs: stats(echoes), worstLearnerEchoP99Ms: round(Math.max(...perLearnerP99)),
     checkResults: learners.reduce((n, l) => n + l.checks, 0),
@@ -321,7 +324,7 @@ async function main(): Promise<void> {
     return;
   }
   const line = (label: string, value: string) => console.log(`  ${label.padEnd(30)} ${value}`);
-  console.log(`\nWorkshop load run: ${LEARNERS} learners, ${TYPING_MS / 1000} s of typing (a key per ${KEY_MS} ms each), Check every ${CHECK_MS / 1000} s, the exercise once`);
+  console.log(`\nWorkshop load run: ${LEARNERS} learners, ${TYPING_MS / 1000} s of typing (a key per ${KEY_MS} ms each${args.lockstep ? ', in lockstep' : ''}), Check every ${CHECK_MS / 1000} s, the exercise once`);
   line('room ready', `${result.roomReadySeconds} s for ${LEARNERS} labs; per lab p50 ${result.sessionStartMs.p50} ms, max ${result.sessionStartMs.max} ms`);
   line('echo round trip', `n=${result.echoMs.n}  p50 ${result.echoMs.p50} ms  p99 ${result.echoMs.p99} ms  max ${result.echoMs.max} ms  (target p99 < ${ECHO_TARGET_P99_MS} ms: ${result.verdict.echoP99})`);
   line('worst learner echo p99', `${result.worstLearnerEchoP99Ms} ms`);
