@@ -11,7 +11,7 @@
 import { parseArgs } from 'node:util';
 import { FloorTerminal } from './drivers/floor.ts';
 import { PROMPT, waitForText } from './drivers/terminal.ts';
-import { runCleanups } from './lib/cleanup.ts';
+import { onCleanup, runScript } from './lib/cleanup.ts';
 import { removeReferenceContainers, shellImage, startReferenceContainer } from './lib/docker.ts';
 import { progress, sleep } from './lib/progress.ts';
 import { median, percentile, round } from './lib/stats.ts';
@@ -30,6 +30,8 @@ const START_CONCURRENCY = 4;
 
 async function main(): Promise<void> {
   const image = await shellImage();
+  // Registered first, so it runs last: whatever a failed start left behind.
+  onCleanup('reference containers of this run', removeReferenceContainers);
   progress(`starting ${LEARNERS} confined containers and a docker exec -it terminal in each (${START_CONCURRENCY} at a time)`);
   const terminals: FloorTerminal[] = [];
   let next = 0;
@@ -72,12 +74,4 @@ async function main(): Promise<void> {
   console.log(`  worst learner echo p99         ${result.worstLearnerEchoP99Ms} ms`);
 }
 
-try {
-  await main();
-} catch (error) {
-  progress(`failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
-  process.exitCode = 1;
-} finally {
-  await runCleanups();
-  await removeReferenceContainers().catch(() => 0);
-}
+await runScript(main);

@@ -30,7 +30,7 @@ import { OP_INPUT, OP_OUTPUT, PROTOCOL_VERSION, decodeBinary, encodeData, parseS
 import type { BoardSnapshot } from '../lab-server/workshops/board.ts';
 import { requestTicket } from '../test/helpers/terminal-client.ts';
 import { COLS, OutputListeners, PROMPT, ROWS, waitForText, type BenchTerminal, type Chunk } from './drivers/terminal.ts';
-import { onCleanup, runCleanups } from './lib/cleanup.ts';
+import { onCleanup, runScript } from './lib/cleanup.ts';
 import { RUN_ID, docker, shellImage } from './lib/docker.ts';
 import { BENCH_ENTRY, FIXTURE_CONTENT, spawnLabServer } from './lib/lab-server-process.ts';
 import { progress, sleep, waitUntil } from './lib/progress.ts';
@@ -337,11 +337,4 @@ async function main(): Promise<void> {
   line('lab-server RSS at the end', `${result.serverRssMiB} MiB`);
 }
 
-try {
-  await main();
-} catch (error) {
-  progress(`failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
-  process.exitCode = 1;
-} finally {
-  await runCleanups();
-}
+await runScript(main);

@@ -29,3 +29,15 @@ export async function runCleanups(): Promise<void> {
     }
   }
 }
+
+/** A bench script's entry: runs `main`, reports a failure with its stack and exit code 1, and always cleans up. */
+export async function runScript(main: () => Promise<void>): Promise<void> {
+  try {
+    await main();
+  } catch (error) {
+    progress(`failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    process.exitCode = 1;
+  } finally {
+    await runCleanups();
+  }
+}
