@@ -40,7 +40,7 @@ const schema = z.object({
   /** Sandboxes kept pre-created per sandbox profile, so a lab starts with an exec (0 turns the pool off). */
   WARM_POOL_SIZE: positiveInt(0, 50).default(2),
   /**
-   * Check runs (one exec each) in flight at once, server-wide; the rest queue. Default: the number of
+   * Check runs (one request to a sandbox's check agent each) in flight at once, server-wide; the rest queue. Default: the number of
    * CPUs, so a room pressing Check together cannot starve the terminals.
    */
   CHECK_CONCURRENCY: positiveInt(1, 64).default(Math.max(1, availableParallelism())),

@@ -51,7 +51,7 @@ export function sandboxCreateOptions(spec: SandboxSpec, limits: SandboxLimits, i
   return {
     name: `bulkhead-${instance}-${spec.session}`,
     Image: spec.image,
-    // PID 1 is Docker's init (Init below); the sandbox itself only idles. Shells and checks are execs.
+    // PID 1 is Docker's init (Init below); the sandbox itself only idles. Shells and the check agent are execs.
     Cmd: ['sleep', 'infinity'],
     User: `${LEARNER_UID}:${LEARNER_UID}`,
     WorkingDir: LEARNER_HOME,
