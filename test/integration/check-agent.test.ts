@@ -125,7 +125,7 @@ describe('the check agent in a real sandbox', () => {
   it('starts a new agent when the learner kills it, shows itself by name, and is gone after close', async () => {
     const before = agent.starts;
     expect((await processes()).some((line) => line.includes(AGENT_NAME))).toBe(true);
-    await runtime.exec(sandbox, ['bash', '-c', `pkill -KILL -f ${AGENT_NAME}; true`]);
+    await runtime.exec(sandbox, ['bash', '-c', `pkill -KILL -f '[${AGENT_NAME[0]}]${AGENT_NAME.slice(1)}'`]);
     const results = await runCriteria(agent, [{ criterion: sandboxCriterion('after-kill', 'echo back') }]);
     expect(results[0]).toEqual({ criterion: 'after-kill', passed: true, message: 'back' });
     expect(agent.starts).toBe(before + 1);
@@ -140,4 +140,17 @@ describe('the check agent in a real sandbox', () => {
     const refused = await runCriteria(other, [{ criterion: sandboxCriterion('closed', 'true') }]);
     expect(refused[0]?.message).toMatch(/the lab has ended/);
   });
+
+  it('gives up on an agent the learner froze, says why, and checks with a new one', async () => {
+    await runCriteria(agent, [{ criterion: sandboxCriterion('warm', 'true') }]);
+    const before = agent.starts;
+    await runtime.exec(sandbox, ['bash', '-c', `pkill -STOP -f '[${AGENT_NAME[0]}]${AGENT_NAME.slice(1)}'`]);
+    const frozen = await runCriteria(agent, [{ criterion: sandboxCriterion('frozen', 'echo never', 200) }]);
+    expect(frozen[0]).toMatchObject({ criterion: 'frozen', passed: false });
+    expect(frozen[0]?.message).toMatch(/could not run \(the checks took longer than \d+ s\)/);
+    const after = await runCriteria(agent, [{ criterion: sandboxCriterion('thawed', 'echo fresh agent') }]);
+    expect(after[0]).toEqual({ criterion: 'thawed', passed: true, message: 'fresh agent' });
+    expect(agent.starts).toBe(before + 1);
+    await runtime.exec(sandbox, ['bash', '-c', `pkill -CONT -f '[${AGENT_NAME[0]}]${AGENT_NAME.slice(1)}'; true`]);
+  }, 20_000);
 });
