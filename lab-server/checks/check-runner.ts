@@ -2,26 +2,21 @@
  * The checks of one session: run after each command the learner finishes (debounced), on the Check button,
  * and when an answer arrives. A run never overlaps another: a request during a run schedules exactly one
  * more run after it. A run is one request to the sandbox's check agent for all its criteria, and the
- * server's CheckLimiter bounds how many runs are in flight at once. Results go to the learner's page and to the progress store.
+ * server's CheckLimiter bounds how many runs are in flight at once. Results go to the learner's page and
+ * to the progress store.
  */
 import type { Exercise } from '../../src/lib/lesson-schema.ts';
 import type { CriterionResult, ServerControl } from '../../src/lib/protocol.ts';
 import type { SandboxHandle, SandboxRuntime } from '../runtime/sandbox-runtime.ts';
 import type { Progress } from '../progress/progress.ts';
 import { CheckAgent } from './agent.ts';
-import { runCriteria } from './run-criterion.ts';
+import { couldNotRun, runCriteria } from './run-criterion.ts';
 
 /** Quiet time after a prompt before checking, so a burst of short commands yields one run. */
 export const CHECK_DEBOUNCE_MS = 100;
 
-export interface ExerciseOutcome {
-  exercise: string;
-  done: boolean;
-  results: CriterionResult[];
-}
-
 /**
- * At most `limit` check execs in flight server-wide; the rest wait their turn in arrival order. Checks are
+ * At most `limit` check runs in flight server-wide; the rest wait their turn in arrival order. Checks are
  * background work: on a small machine a burst of them (a room pressing Check at once) would otherwise take
  * the CPU from everyone's terminal, and a check that waits a few hundred milliseconds is not noticed.
  */
@@ -63,8 +58,8 @@ export async function checkExercises(
   try {
     results = await runCriteria(agent, requests);
   } catch (error) {
-    const message = `The check could not run (${(error as Error).message.slice(0, 120)}); it will retry after your next command.`;
-    results = requests.map(({ criterion }) => ({ criterion: criterion.id, passed: false, message }));
+    // runCriteria reports a failed run per criterion itself; this catches a fault in judging the results.
+    results = requests.map(({ criterion }) => couldNotRun(criterion.id, error));
   }
   let offset = 0;
   return exercises.map((exercise) => {

@@ -1,9 +1,8 @@
 /**
  * Runs criteria against a learner's sandbox. Every kind runs as the learner, never in their shell and never
  * in their history, and all the criteria of one check run are one request to the sandbox's check agent
- * (checks/agent.ts). `docker`
- * criteria inspect through the learner's own Docker gate, so a check sees exactly the objects and names
- * the learner sees.
+ * (checks/agent.ts). `docker` criteria inspect through the learner's own Docker gate, so a check sees
+ * exactly the objects and names the learner sees.
  */
 import type { Criterion } from '../../src/lib/lesson-schema.ts';
 import type { CriterionResult } from '../../src/lib/protocol.ts';
@@ -22,6 +21,12 @@ export interface CriterionRequest {
   criterion: Criterion;
   /** The learner's answer, for `answer` criteria. */
   answer?: string;
+}
+
+/** What every criterion of a run says when the check machinery itself failed. */
+export function couldNotRun(criterion: string, error: unknown): CriterionResult {
+  const reason = (error instanceof Error ? error.message : String(error)).slice(0, 120);
+  return { criterion, passed: false, message: `The check could not run (${reason}); it will retry after your next command.` };
 }
 
 function firstLine(text: string): string {
@@ -100,10 +105,7 @@ export async function runCriteria(agent: CheckAgent, requests: readonly Criterio
   try {
     runs = await agent.run(needed.map((n) => n.job));
   } catch (error) {
-    const reason = (error as Error).message.slice(0, 120);
-    return requests.map((request, index) => (jobs[index]
-      ? { criterion: request.criterion.id, passed: false, message: `The check could not run (${reason}); it will retry after your next command.` }
-      : judge(request, undefined)));
+    return requests.map((request, index) => (jobs[index] ? couldNotRun(request.criterion.id, error) : judge(request, undefined)));
   }
   const byIndex = new Map(needed.map((n, i) => [n.index, runs[i]]));
   return requests.map((request, index) => judge(request, byIndex.get(index)));

@@ -99,16 +99,7 @@ export class DockerRuntime implements SandboxRuntime {
   async exec(sandbox: SandboxHandle, command: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
     const maxOutputBytes = options.maxOutputBytes ?? MAX_EXEC_OUTPUT_BYTES;
-    const container = this.docker.getContainer(sandbox.id);
-    const exec = await call('run a command in the sandbox', () => container.exec({
-      Cmd: [...command], User: `${LEARNER_UID}:${LEARNER_UID}`, WorkingDir: LEARNER_HOME,
-      AttachStdout: true, AttachStderr: true, Tty: false,
-    }));
-    if (!exec) throw new LabError('ENGINE_ERROR', 'Docker Engine returned no exec');
-    const stream = await call('start the command', () => exec.start({ hijack: true, stdin: false }));
-    if (!stream) throw new LabError('ENGINE_ERROR', 'Docker Engine returned no stream');
-    const out = new PassThrough();
-    const err = new PassThrough();
+    const { exec, stream, stdout: out, stderr: err } = await this.startLearnerExec(sandbox, command, false);
     const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[], bytes: 0 };
     const collect = (target: Buffer[]) => (chunk: Buffer) => {
       if (chunks.bytes >= maxOutputBytes) return;
@@ -117,7 +108,6 @@ export class DockerRuntime implements SandboxRuntime {
     };
     out.on('data', collect(chunks.stdout));
     err.on('data', collect(chunks.stderr));
-    this.docker.modem.demuxStream(stream, out, err);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
       new Promise<boolean>((resolve) => { stream.once('end', () => resolve(false)); stream.once('close', () => resolve(false)); }),
@@ -135,17 +125,7 @@ export class DockerRuntime implements SandboxRuntime {
   }
 
   async spawn(sandbox: SandboxHandle, command: readonly string[]): Promise<SandboxProcess> {
-    const container = this.docker.getContainer(sandbox.id);
-    const exec = await call('start a process in the sandbox', () => container.exec({
-      Cmd: [...command], User: `${LEARNER_UID}:${LEARNER_UID}`, WorkingDir: LEARNER_HOME,
-      AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false,
-    }));
-    if (!exec) throw new LabError('ENGINE_ERROR', 'Docker Engine returned no exec');
-    const stream = await call('attach to the process', () => exec.start({ hijack: true, stdin: true }));
-    if (!stream) throw new LabError('ENGINE_ERROR', 'Docker Engine returned no stream');
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    this.docker.modem.demuxStream(stream, stdout, stderr);
+    const { stream, stdout, stderr } = await this.startLearnerExec(sandbox, command, true);
     const ended = new Promise<void>((resolve) => {
       const done = () => {
         stdout.end();
@@ -158,6 +138,22 @@ export class DockerRuntime implements SandboxRuntime {
       stream.on('error', done);
     });
     return { stdin: stream, stdout, stderr, ended, close: () => stream.destroy() };
+  }
+
+  /** Creates and starts an exec as the learner in their home folder, without a TTY, stdout and stderr apart. */
+  private async startLearnerExec(sandbox: SandboxHandle, command: readonly string[], stdin: boolean) {
+    const container = this.docker.getContainer(sandbox.id);
+    const exec = await call(stdin ? 'start a process in the sandbox' : 'run a command in the sandbox', () => container.exec({
+      Cmd: [...command], User: `${LEARNER_UID}:${LEARNER_UID}`, WorkingDir: LEARNER_HOME,
+      AttachStdin: stdin, AttachStdout: true, AttachStderr: true, Tty: false,
+    }));
+    if (!exec) throw new LabError('ENGINE_ERROR', 'Docker Engine returned no exec');
+    const stream = await call(stdin ? 'attach to the process' : 'start the command', () => exec.start({ hijack: true, stdin }));
+    if (!stream) throw new LabError('ENGINE_ERROR', 'Docker Engine returned no stream');
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    this.docker.modem.demuxStream(stream, stdout, stderr);
+    return { exec, stream, stdout, stderr };
   }
 
   async remove(sandbox: SandboxHandle): Promise<void> {
