@@ -1,11 +1,51 @@
-/** Every error a learner, author or operator may see: a stable code and a sentence that says what to do. */
+/**
+ * The one error family of lab-server. Every error a learner, author or operator may see is a `LabError`:
+ * a code from the protocol's `ErrorCode` union, a sentence that says what happened and what to do, and,
+ * where it answers an HTTP request, the status. Rooms subclass it for their own shape (the gate's
+ * refusals, the workshop API's errors) but never invent a code outside the union.
+ */
+import type { ErrorCode } from '../src/lib/protocol.ts';
+
+export type { ErrorCode };
+
+export interface LabErrorOptions {
+  cause?: unknown;
+  /** HTTP status when it differs from the code's usual one (see HTTP_STATUS). */
+  status?: number;
+  /** For RATE_LIMITED: when asking again makes sense. */
+  retryAfterMs?: number;
+}
+
+/** The status each code answers with over HTTP unless the error says otherwise. */
+const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
+  BAD_FRAME: 400, BAD_MESSAGE: 400, BAD_REQUEST: 400, USAGE: 400, CONFIG_INVALID: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403, POLICY: 403, QUOTA: 403, UNSUPPORTED: 403, NOT_ADMITTED: 403,
+  NOT_FOUND: 404, IMAGE_MISSING: 404,
+  METHOD: 405,
+  ENDED: 409, FULL: 409, NAME_TAKEN: 409, SESSION_GONE: 410,
+  TOO_LARGE: 413, URI_TOO_LONG: 414, UNSUPPORTED_VERSION: 426,
+  LIMIT_REACHED: 429, RATE_LIMITED: 429,
+  ENGINE_ERROR: 502, GATE_ENGINE: 502,
+  NOT_READY: 503, ENGINE_UNAVAILABLE: 503, STORE_UNAVAILABLE: 503,
+};
+
 export class LabError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly retryAfterMs?: number;
+  constructor(code: ErrorCode, message: string, options: LabErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'LabError';
+    this.code = code;
+    this.status = options.status ?? HTTP_STATUS[code] ?? 500;
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }
+}
+
+/** The HTTP status for anything thrown: a LabError's own, 500 for the rest. */
+export function httpStatusOf(error: unknown): number {
+  return error instanceof LabError ? error.status : 500;
 }
 
 /** Raised when the Docker Engine cannot be reached; the server keeps serving the site in reading mode. */

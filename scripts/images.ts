@@ -10,7 +10,7 @@ import { access, chmod, mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFi
 import { delimiter, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import Docker from 'dockerode';
-import { LabError } from '../lab-server/errors.ts';
+import { LabError, type ErrorCode } from '../lab-server/errors.ts';
 import {
   BASE_IMAGE, HASH_TAG_PATTERN, IMAGE_LABEL, IMAGE_REPO_PREFIX, LAB_IMAGES,
   contextFiles, imageRefs, type ImageRefs, type LabImage,
@@ -32,7 +32,7 @@ const BOOTSTRAP_TOOLS = ['debootstrap', 'mmdebstrap'] as const;
 const USAGE = 'usage: npm run images [-- --only shell,web] [--force] [--verbose]';
 
 class ImagesError extends LabError {
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
     this.name = 'ImagesError';
   }

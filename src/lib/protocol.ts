@@ -36,9 +36,30 @@ export type ClientControl = ClientHello | ClientTakeover | ClientCheck | ClientA
 /** Longest answer a learner may type. */
 export const MAX_ANSWER_CHARS = 500;
 
+/**
+ * Every error code lab-server may give, on the terminal socket, in an API reply or in a log line. One
+ * union, so the server's `LabError` and the browser agree; the groups are who usually sees them.
+ */
 export type ErrorCode =
-  | 'BAD_FRAME' | 'BAD_MESSAGE' | 'UNSUPPORTED_VERSION' | 'NOT_READY' | 'ENGINE_UNAVAILABLE'
-  | 'SANDBOX_FAILED' | 'SESSION_GONE' | 'LIMIT_REACHED' | 'RATE_LIMITED' | 'INTERNAL';
+  // The terminal socket and the API.
+  | 'BAD_FRAME' | 'BAD_MESSAGE' | 'UNSUPPORTED_VERSION' | 'NOT_READY' | 'ENGINE_UNAVAILABLE' | 'ENGINE_ERROR'
+  | 'SANDBOX_FAILED' | 'SESSION_GONE' | 'LIMIT_REACHED' | 'RATE_LIMITED' | 'NOT_ADMITTED' | 'INTERNAL'
+  // HTTP requests (API, workshops, the gate's answers to the docker CLI).
+  | 'BAD_REQUEST' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'METHOD' | 'TOO_LARGE' | 'URI_TOO_LONG'
+  | 'ENDED' | 'FULL' | 'NAME_TAKEN'
+  // The Docker gate's refusals.
+  | 'POLICY' | 'QUOTA' | 'UNSUPPORTED'
+  // Operators and authors: start-up, images, store, checks.
+  | 'CONFIG_INVALID' | 'IMAGE_MISSING' | 'STORE_UNAVAILABLE' | 'STORE_MIGRATION' | 'GATE_ENGINE' | 'GATE_NETWORK'
+  | 'CONTENT_INVALID' | 'CHECK_AGENT' | 'USAGE'
+  // `npm run images`.
+  | 'BAD_FLAG' | 'NO_BOOTSTRAP_TOOL' | 'BOOTSTRAP_NEEDS_ROOT' | 'BOOTSTRAP_FAILED' | 'COMMAND_FAILED' | 'BUILD_FAILED' | 'INTERRUPTED';
+
+/** The codes a browser may receive in a terminal `error` message; anything else arrives as INTERNAL. */
+export const TERMINAL_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'BAD_FRAME', 'BAD_MESSAGE', 'UNSUPPORTED_VERSION', 'NOT_READY', 'ENGINE_UNAVAILABLE', 'ENGINE_ERROR',
+  'SANDBOX_FAILED', 'SESSION_GONE', 'LIMIT_REACHED', 'RATE_LIMITED', 'NOT_ADMITTED', 'INTERNAL',
+]);
 
 export type ServerControl =
   /** `offset`: the output offset the next OUTPUT byte has (after a replay, where the client's copy resumes). */
