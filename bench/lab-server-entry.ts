@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startLabServer } from '../lab-server/app.ts';
 import { loadConfig } from '../lab-server/config.ts';
-import type { SessionCaps } from '../lab-server/sessions/manager.ts';
+import type { SessionCaps } from '../lab-server/sessions/caps.ts';
 
 const caps = JSON.parse(process.env.BENCH_CAPS ?? '{}') as Partial<SessionCaps>;
 const lab = await startLabServer(loadConfig(), { caps, log: (line) => console.error(line) });

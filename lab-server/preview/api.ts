@@ -14,7 +14,7 @@ import type { Session } from '../sessions/session.ts';
 import type { PreviewAccess } from './access.ts';
 import type { ListeningPort, ListeningPorts } from './listening.ts';
 import { parsePort, previewHost, previewPath, type PreviewAddress } from './names.ts';
-import { sendText } from './proxy.ts';
+import { sendJson, sendText, type Router } from '../http/router.ts';
 
 export const REDEEM_PATH = '/.bulkhead/preview-auth';
 export const NOT_FOUND_TEXT = 'There is no preview here. Previews open from the lab pane of a lesson, while its lab runs, for the learner whose lab it is.';
@@ -35,9 +35,6 @@ export interface ApiContext {
   authorize?: AuthorizeViewer;
 }
 
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' }).end(JSON.stringify(body));
-}
 
 export function requestProto(req: IncomingMessage): 'http' | 'https' {
   return (req.socket as { encrypted?: boolean }).encrypted || req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
@@ -57,11 +54,11 @@ function ownSession(ctx: ApiContext, learner: string | undefined, lab: string): 
 
 async function listing(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const lab = url.searchParams.get('lab') ?? '';
-  if (!ctx.previewPorts.has(lab)) return json(res, 404, { error: `There is no lab called "${lab.slice(0, 40)}".` });
+  if (!ctx.previewPorts.has(lab)) return sendJson(res, 404, { error: `There is no lab called "${lab.slice(0, 40)}".` });
   const previewPort = ctx.previewPorts.get(lab) ?? null;
   const session = ownSession(ctx, learnerOf(req), lab);
   const id = session ? ctx.access.idFor(session.id) : undefined;
-  if (!session || !id) return json(res, 200, { running: false, previewPort, ports: [] });
+  if (!session || !id) return sendJson(res, 200, { running: false, previewPort, ports: [] });
   let ports: ListeningPort[] = [];
   let error: string | undefined;
   try {
@@ -70,7 +67,7 @@ async function listing(ctx: ApiContext, req: IncomingMessage, res: ServerRespons
     error = 'The listening ports could not be read just now; they show again on the next refresh.';
   }
   const open = (port: number) => `/api/preview/open?id=${id}&port=${port}`;
-  return json(res, 200, {
+  return sendJson(res, 200, {
     running: true, previewPort, error,
     ports: ports.map((p) => ({ ...p, open: open(p.port) })),
     ...(previewPort ? { previewOpen: open(previewPort) } : {}),
@@ -93,16 +90,8 @@ async function open(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, 
   res.writeHead(303, { Location: location, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' }).end();
 }
 
-/** The route for lab.routes: answers /api/preview and /api/preview/open. */
-export function apiRoute(ctx: ApiContext) {
-  return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
-    if (url.pathname !== '/api/preview' && url.pathname !== '/api/preview/open') return false;
-    if (req.method !== 'GET') {
-      json(res, 405, { error: 'Use GET.' });
-      return true;
-    }
-    if (url.pathname === '/api/preview') await listing(ctx, req, res, url);
-    else await open(ctx, req, res, url);
-    return true;
-  };
+/** Registers /api/preview and /api/preview/open. */
+export function previewRoutes(router: Router, ctx: ApiContext): void {
+  router.route('GET', '/api/preview', (req, res, { url }) => listing(ctx, req, res, url));
+  router.route('GET', '/api/preview/open', (req, res, { url }) => open(ctx, req, res, url));
 }

@@ -1,30 +1,41 @@
 /**
  * Port preview: a learner opens a web app running in their lab in a browser tab, and nobody else can.
- * `attachPreview` wires it into a running lab-server. See docs/preview.md for the schemes, the cookie
+ * `attachPreview` registers it with the router and the session assembly. See docs/preview.md for the schemes, the cookie
  * hand-off and the threat model.
  *
  * Host scheme: every request whose Host is under the preview domain is the preview's, before any other
  * route of the course runs (the course's API, socket and pages never answer on a preview host).
  * Path scheme: `/preview/<id>/<port>/` on the course's origin, for the session's owner only.
  */
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { LabServer } from '../app.ts';
 import type { Config } from '../config.ts';
 import { learnerOf, readCookie } from '../http/cookies.ts';
+import { refuseUpgrade, sendText, type Router } from '../http/router.ts';
+import type { SessionAssembly } from '../labs/assembly.ts';
+import type { LabCatalog } from '../labs/catalog.ts';
+import type { SessionManager } from '../sessions/manager.ts';
 import { PreviewAccess } from './access.ts';
-import { apiRoute, NOT_FOUND_TEXT, REDEEM_PATH, requestProto, type ApiContext, type AuthorizeViewer } from './api.ts';
+import { NOT_FOUND_TEXT, previewRoutes, REDEEM_PATH, requestProto, type ApiContext, type AuthorizeViewer } from './api.ts';
 import { PreviewEngine } from './engine.ts';
 import { isolationRefusal } from './isolation.ts';
 import { PreviewLimits, type PreviewBounds } from './limits.ts';
 import { ListeningPorts } from './listening.ts';
 import { hasDotSegment, hostName, isUnderPreviewDomain, parsePreviewHost, parsePreviewPath, PATH_ROOT, previewPath } from './names.ts';
-import { PreviewProxy, refuseUpgrade, sendText, type ProxyTarget } from './proxy.ts';
+import { PreviewProxy, type ProxyTarget } from './proxy.ts';
 import { TargetResolver } from './targets.ts';
 
 /** The preview host's own credential, host-only on each preview host. */
 export const PREVIEW_COOKIE = 'bh_preview';
 const SWEEP_INTERVAL_MS = 5_000;
+
+/** What the preview needs of lab-server: where to register, whose sessions, which ports each lab shows. */
+export interface PreviewDeps {
+  router: Router;
+  sessions: SessionManager;
+  catalog: LabCatalog;
+  assembly: SessionAssembly;
+}
 
 export interface PreviewOptions {
   config: Pick<Config, 'PREVIEW_MODE' | 'PREVIEW_HOST' | 'DOCKER_SOCKET' | 'BULKHEAD_INSTANCE'>;
@@ -37,6 +48,7 @@ export interface PreviewOptions {
 export interface Preview {
   /** A session's preview id (for an instructor's view of a learner); undefined once it ended. */
   idFor(session: string): string | undefined;
+  close(): void;
 }
 
 type Answer = { status: number; text: string };
@@ -64,11 +76,12 @@ function redirectTarget(next: string | null): string {
   return next && next.length < 2_000 && /^\/(?![/\\])/.test(next) ? next : '/';
 }
 
-export function attachPreview(lab: LabServer, options: PreviewOptions): Preview {
+export function attachPreview(deps: PreviewDeps, options: PreviewOptions): Preview {
   const { config } = options;
+  const { router, sessions, catalog, assembly } = deps;
   const log = options.log ?? (() => undefined);
-  const access = new PreviewAccess({ sessions: lab.sessions });
-  if (config.PREVIEW_MODE === 'off') return { idFor: () => undefined };
+  const access = new PreviewAccess({ sessions });
+  if (config.PREVIEW_MODE === 'off') return { idFor: () => undefined, close: () => undefined };
   const mode = config.PREVIEW_MODE;
   const base = config.PREVIEW_HOST;
   const sameId = sameIdIn(base);
@@ -78,10 +91,10 @@ export function attachPreview(lab: LabServer, options: PreviewOptions): Preview 
   const listing = new ListeningPorts({ engine, resolver, log });
   const proxy = new PreviewProxy({ resolver, limits: new PreviewLimits(options.bounds), log });
   const ctx: ApiContext = {
-    mode, base, access, listing, sessions: lab.sessions, authorize: options.authorize,
-    previewPorts: new Map(lab.lessons.filter((l) => lab.labs.has(l.slug)).map((l) => [l.slug, l.lab?.previewPort])),
+    mode, base, access, listing, sessions, authorize: options.authorize,
+    previewPorts: new Map(catalog.all().map((lab) => [lab.slug, lab.previewPort])),
   };
-  lab.routes.push(apiRoute(ctx));
+  previewRoutes(router, ctx);
 
   /** A check that throws (a bug, or input nobody foresaw) refuses the request instead of ending the server. */
   const guarded = <T>(check: () => T | Answer): T | Answer => {
@@ -156,25 +169,21 @@ export function attachPreview(lab: LabServer, options: PreviewOptions): Preview 
 
   if (mode === 'host') {
     const isPreviewHost = (req: IncomingMessage) => isUnderPreviewDomain(req.headers.host, base) && hostName(req.headers.host) !== base;
-    takeFirst(lab.server, 'request', isPreviewHost, onHostRequest);
-    takeFirst(lab.server, 'upgrade', isPreviewHost, onHostUpgrade);
+    router.host({ claims: isPreviewHost, request: onHostRequest, upgrade: onHostUpgrade });
   } else {
-    lab.routes.push(async (req, res, url) => {
-      if (!url.pathname.startsWith(PATH_ROOT)) return false;
+    router.route('*', { prefix: PATH_ROOT }, async (req, res, { url }) => {
       const target = guarded(() => pathTarget(req));
       if (target === 'slash') res.writeHead(308, { Location: `${url.pathname}/${url.search}` }).end();
       else if ('status' in target) sendText(res, target.status, target.text);
       else await proxy.http(req, res, target);
-      return true;
     });
-    lab.upgrades.push((req, socket, head) => {
-      if (!(req.url ?? '').startsWith(PATH_ROOT)) return false;
+    router.upgrade({ prefix: PATH_ROOT }, (req, socket, head) => {
       const target = guarded(() => pathTarget(req));
       if (target === 'slash' || 'status' in target) refuseUpgrade(socket, target === 'slash' ? 404 : target.status, target === 'slash' ? NOT_FOUND.text : target.text);
       else void proxy.upgrade(req, socket, head, target).catch(() => socket.destroy());
-      return true;
     });
   }
+  assembly.add({ ended: (session) => proxy.endSession(session.id) });
 
   const sweep = setInterval(() => {
     for (const session of access.sweep()) {
@@ -184,25 +193,14 @@ export function attachPreview(lab: LabServer, options: PreviewOptions): Preview 
     }
   }, SWEEP_INTERVAL_MS);
   sweep.unref();
-  lab.onClose.push(() => {
-    clearInterval(sweep);
-    for (const session of lab.sessions.all()) proxy.endSession(session.id);
-    resolver.close();
-    engine.close();
-  });
   log(`preview: serving ${mode === 'host' ? `p<port>-<id>.${base}` : `${PATH_ROOT}<id>/<port>/`}`);
-  return { idFor: (session) => access.idFor(session) };
-}
-
-/**
- * Puts `handler` in front of the server's existing listeners for `event`, for the requests `mine`
- * selects; every other request goes to the existing listeners exactly as before.
- */
-function takeFirst<A extends unknown[]>(server: Server, event: 'request' | 'upgrade', mine: (req: IncomingMessage) => boolean, handler: (req: IncomingMessage, ...rest: A) => void): void {
-  const existing = server.listeners(event) as Array<(req: IncomingMessage, ...rest: A) => void>;
-  server.removeAllListeners(event);
-  server.on(event, (req: IncomingMessage, ...rest: A) => {
-    if (mine(req)) return handler(req, ...rest);
-    for (const listener of existing) listener.call(server, req, ...rest);
-  });
+  return {
+    idFor: (session) => access.idFor(session),
+    close() {
+      clearInterval(sweep);
+      for (const session of sessions.all()) proxy.endSession(session.id);
+      resolver.close();
+      engine.close();
+    },
+  };
 }

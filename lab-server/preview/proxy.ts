@@ -7,6 +7,7 @@
 import { request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Transform, type TransformCallback } from 'node:stream';
+import { refuseUpgrade, sendText } from '../http/router.ts';
 import { requestHeaders, responseHeaders } from './headers.ts';
 import type { PreviewLimits } from './limits.ts';
 import type { TargetResolver } from './targets.ts';
@@ -40,23 +41,6 @@ export interface ProxyTarget {
   pathPrefix?: string;
 }
 
-const TEXT_HEADERS = { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
-
-export function sendText(res: ServerResponse, status: number, text: string, extra: Record<string, string> = {}): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  res.writeHead(status, { ...TEXT_HEADERS, ...extra }).end(`${text}\n`);
-}
-
-/** A plain HTTP answer on a socket that was to become a WebSocket. */
-export function refuseUpgrade(socket: Duplex, status: number, text: string, extra: Record<string, string> = {}): void {
-  const reason = { 400: 'Bad Request', 404: 'Not Found', 429: 'Too Many Requests', 502: 'Bad Gateway' }[status] ?? 'Error';
-  const headers = Object.entries({ ...TEXT_HEADERS, ...extra, 'Content-Length': String(Buffer.byteLength(text) + 1), Connection: 'close' }).map(([k, v]) => `${k}: ${v}`);
-  if (socket.writable) socket.end(`HTTP/1.1 ${status} ${reason}\r\n${headers.join('\r\n')}\r\n\r\n${text}\n`);
-  socket.destroy();
-}
 
 class ByteLimit extends Transform {
   private seen = 0;

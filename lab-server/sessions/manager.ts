@@ -1,45 +1,14 @@
 /**
- * All sessions of this lab-server: finds a learner's running session or starts one, enforces the caps
- * and the creation rate, runs the clock that expires sessions, and removes each expired session's
- * Docker objects.
+ * All sessions of this lab-server: finds a learner's running session or starts one (after asking the
+ * admission hook), runs the clock that expires sessions, and removes each expired session's Docker
+ * objects.
  */
-import { totalmem } from 'node:os';
 import { LabError } from '../errors.ts';
 import type { SandboxRuntime } from '../runtime/sandbox-runtime.ts';
 import { createSandbox, newSessionId, WarmPool, type PooledSandbox, type SandboxProfile } from '../runtime/warm-pool.ts';
-import { RateLimiter } from './rate-limit.ts';
 import { DEFAULT_TIMEOUTS, Session, type SessionPeer, type SessionTimeouts } from './session.ts';
 
 const CLOCK_INTERVAL_MS = 1_000;
-/** Share of the machine's memory that sandboxes may take, when no global cap is configured. */
-const MEMORY_SHARE_FOR_SANDBOXES = 0.75;
-
-export interface SessionCaps {
-  perLearner: number;
-  perIp: number;
-  global: number;
-  /** Sandbox creations per learner: burst, then per minute. */
-  createBurst: number;
-  createPerMinute: number;
-}
-
-export function defaultCaps(sandboxMemoryBytes: number): SessionCaps {
-  return {
-    perLearner: 3,
-    perIp: 20,
-    global: Math.max(1, Math.floor((totalmem() * MEMORY_SHARE_FOR_SANDBOXES) / sandboxMemoryBytes)),
-    createBurst: 4,
-    createPerMinute: 6,
-  };
-}
-
-export class LimitError extends LabError {
-  readonly retryAfterMs: number;
-  constructor(code: 'LIMIT_REACHED' | 'RATE_LIMITED', message: string, retryAfterMs: number) {
-    super(code, message);
-    this.retryAfterMs = retryAfterMs;
-  }
-}
 
 export interface StartRequest {
   learner: string;
@@ -51,6 +20,8 @@ export interface StartRequest {
 }
 
 export interface SessionHooks {
+  /** Asked before a new session is created; throws the refusal (caps, rate, a workshop's window). */
+  admit?(request: StartRequest): Promise<void>;
   /** Runs after the sandbox exists and before the shell opens (the Docker gate starts here). */
   beforeShell?(session: Session, sandbox: PooledSandbox): Promise<void>;
   /** Runs once the shell is open (checks attach here). */
@@ -63,24 +34,18 @@ export class SessionManager {
   private readonly sessions = new Map<string, Session>();
   private readonly runtime: SandboxRuntime;
   readonly pool: WarmPool;
-  private readonly caps: SessionCaps;
   private readonly timeouts: SessionTimeouts;
-  private readonly limiter: RateLimiter;
   private readonly clock: NodeJS.Timeout;
   private readonly hooks: SessionHooks;
   private readonly log: (line: string) => void;
   private readonly removals = new Set<Promise<unknown>>();
-  /** Learners exempt from the per-address cap (a workshop room shares one address behind its router). */
-  readonly ipCapExemptions: Array<(learner: string) => boolean> = [];
 
   constructor(options: {
-    runtime: SandboxRuntime; caps: SessionCaps; timeouts?: Partial<SessionTimeouts>; poolSize?: number;
+    runtime: SandboxRuntime; timeouts?: Partial<SessionTimeouts>; poolSize?: number;
     hooks?: SessionHooks; log?: (line: string) => void;
   }) {
     this.runtime = options.runtime;
-    this.caps = options.caps;
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
-    this.limiter = new RateLimiter({ capacity: options.caps.createBurst, perMinute: options.caps.createPerMinute });
     this.hooks = options.hooks ?? {};
     this.log = options.log ?? (() => undefined);
     this.pool = new WarmPool({ runtime: this.runtime, size: options.poolSize, sessionTtlMs: this.timeouts.hardMs, log: this.log });
@@ -112,34 +77,19 @@ export class SessionManager {
     return undefined;
   }
 
-  private checkCaps(learner: string, ip: string): void {
-    const live = [...this.sessions.values()].filter((s) => s.state !== 'expired');
-    const mine = live.filter((s) => s.learner === learner);
-    if (mine.length >= this.caps.perLearner) {
-      throw new LimitError('LIMIT_REACHED', `You already have ${mine.length} labs running (${mine.map((s) => s.lab.id).join(', ')}), the most one learner may have. Close one of their pages; it is removed two minutes later, then start this one again.`, this.timeouts.detachedGraceMs);
-    }
-    if (!this.ipCapExemptions.some((exempt) => exempt(learner)) && live.filter((s) => s.ip === ip).length >= this.caps.perIp) {
-      throw new LimitError('LIMIT_REACHED', 'Too many labs are running from your network address. Try again in a few minutes, or ask your instructor.', 60_000);
-    }
-    if (live.length >= this.caps.global) {
-      throw new LimitError('LIMIT_REACHED', 'This lab-server is full right now. Labs free up as learners finish; try again in a minute.', 60_000);
-    }
-    const rate = this.limiter.take(learner);
-    if (!rate.ok) {
-      throw new LimitError('RATE_LIMITED', `You started labs very quickly. Wait ${Math.ceil(rate.retryAfterMs / 1000)} s before starting another.`, rate.retryAfterMs);
-    }
+  /** Live sessions, for admission's caps. */
+  *live(): Iterable<{ learner: string; lab: string; ip: string }> {
+    for (const s of this.sessions.values()) if (s.state !== 'expired') yield { learner: s.learner, lab: s.lab.id, ip: s.ip };
   }
 
   /** Attaches the peer to the learner's session for this lab, starting one when there is none. */
   async attach(request: StartRequest, peer: SessionPeer): Promise<Session> {
-    const existing = this.find(request.learner, request.profile.lab);
-    if (existing) {
-      const offset = request.resume?.session === existing.id ? request.resume.offset : 0;
-      existing.attach(peer, offset);
-      existing.resize(peer, request.size.cols, request.size.rows);
-      return existing;
-    }
-    this.checkCaps(request.learner, request.ip);
+    const found = this.find(request.learner, request.profile.lab);
+    if (found) return this.rejoin(found, request, peer);
+    await this.hooks.admit?.(request);
+    // Another tab of this learner may have started the lab while admission was deciding.
+    const raced = this.find(request.learner, request.profile.lab);
+    if (raced) return this.rejoin(raced, request, peer);
     const pooled = this.pool.claim(request.profile);
     const id = pooled?.handle.session ?? newSessionId();
     const session = new Session({
@@ -160,6 +110,13 @@ export class SessionManager {
       if (error instanceof LabError && error.code === 'ENGINE_UNAVAILABLE') throw error;
       throw new LabError('SANDBOX_FAILED', `Your sandbox could not start (${error instanceof Error ? error.message : String(error)}). Restart the lab; if it fails again, tell your instructor.`, { cause: error });
     }
+    return session;
+  }
+
+  private rejoin(session: Session, request: StartRequest, peer: SessionPeer): Session {
+    const offset = request.resume?.session === session.id ? request.resume.offset : 0;
+    session.attach(peer, offset);
+    session.resize(peer, request.size.cols, request.size.rows);
     return session;
   }
 

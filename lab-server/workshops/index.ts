@@ -1,12 +1,15 @@
 /**
- * Instructor-run workshops, attached to a running lab-server: the service over the store, its HTTP API,
- * the board and shadow WebSockets, and the clock (pre-warming, end time). See docs/workshops.md.
+ * Instructor-run workshops: the service over the store, its HTTP API, the board and shadow WebSockets,
+ * the clock (pre-warming, end time), and the admission rule that holds a workshop's learners back
+ * outside its time window. See docs/workshops.md.
  */
-import type { LabServer } from '../app.ts';
+import { LabError } from '../errors.ts';
+import type { Router } from '../http/router.ts';
+import type { Admission } from '../labs/admission.ts';
 import { workshopRoutes } from './routes.ts';
 import { organizerKey } from './secrets.ts';
-import { Workshops, type WorkshopOptions } from './service.ts';
-import { WorkshopSockets } from './sockets.ts';
+import { Workshops, type WorkshopDeps, type WorkshopOptions } from './service.ts';
+import { BOARD_PATH, SHADOW_PATH, WorkshopSockets } from './sockets.ts';
 import { InstructorTickets } from './tickets.ts';
 
 export interface AttachOptions extends Partial<Omit<WorkshopOptions, 'organizerKey'>> {
@@ -18,19 +21,32 @@ export interface AttachOptions extends Partial<Omit<WorkshopOptions, 'organizerK
   organizerKey?: string;
 }
 
-export function attachWorkshops(lab: LabServer, options: AttachOptions): Workshops {
-  const service = new Workshops(lab, { ...options, organizerKey: options.organizerKey ?? organizerKey(options.dataDir) });
+export interface WorkshopsFeature {
+  service: Workshops;
+  close(): Promise<void>;
+}
+
+export function attachWorkshops(deps: WorkshopDeps & { router: Router; admission: Admission }, options: AttachOptions): WorkshopsFeature {
+  const service = new Workshops(deps, { ...options, organizerKey: options.organizerKey ?? organizerKey(options.dataDir) });
   const tickets = new InstructorTickets();
-  const sockets = new WorkshopSockets({ service, tickets, sessions: lab.sessions, allowedOrigins: options.allowedOrigins });
-  lab.routes.push(workshopRoutes(service, tickets, options.allowedOrigins));
-  // A room shares one address behind its NAT: seated learners of a running workshop are counted by the
-  // workshop's seats, not by the per-address cap, once SessionManager offers the exemption list.
-  const exemptions = (lab.sessions as { ipCapExemptions?: Array<(learner: string) => boolean> }).ipCapExemptions;
-  exemptions?.push((learner) => service.inRunningWorkshop(learner));
-  lab.upgrades.push(sockets.upgrade);
-  lab.onClose.push(async () => {
-    sockets.close();
-    await service.close();
+  const sockets = new WorkshopSockets({ service, tickets, sessions: deps.sessions, allowedOrigins: options.allowedOrigins });
+  workshopRoutes(deps.router, service, tickets, options.allowedOrigins);
+  deps.router.upgrade(BOARD_PATH, sockets.upgrade);
+  deps.router.upgrade(SHADOW_PATH, sockets.upgrade);
+  deps.admission.addRule({
+    refuse: ({ learner }) => {
+      const refusal = service.admission(learner);
+      return refusal === undefined ? undefined : new LabError('NOT_ADMITTED', refusal);
+    },
+    // A room shares one address behind its NAT: seated learners of a running workshop are counted by the
+    // workshop's seats, not by the per-address cap.
+    sharesAddress: (learner) => service.inRunningWorkshop(learner),
   });
-  return service;
+  return {
+    service,
+    async close() {
+      sockets.close();
+      await service.close();
+    },
+  };
 }

@@ -17,6 +17,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ensureLearner, learnerOf } from '../http/cookies.ts';
 import { isAllowedOrigin } from '../http/origin.ts';
+import type { Router } from '../http/router.ts';
 import { toCsv } from './export.ts';
 import { WorkshopError, statusOf, type Workshop } from './model.ts';
 import { bearerToken } from './secrets.ts';
@@ -27,7 +28,6 @@ const MAX_BODY_BYTES = 4 * 1024;
 const SEAT_ID = /^[A-Za-z0-9_-]{8,32}$/;
 const LAB_ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
-type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): true {
   res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', ...headers }).end(JSON.stringify(body));
@@ -70,7 +70,7 @@ function summary(workshop: Workshop, now: number) {
   };
 }
 
-export function workshopRoutes(service: Workshops, tickets: InstructorTickets, allowedOrigins: readonly string[]): Route {
+export function workshopRoutes(router: Router, service: Workshops, tickets: InstructorTickets, allowedOrigins: readonly string[]): void {
   const handle = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
     const path = url.pathname;
     const method = req.method ?? 'GET';
@@ -148,16 +148,15 @@ export function workshopRoutes(service: Workshops, tickets: InstructorTickets, a
     }
   };
 
-  return async (req, res, url) => {
-    if (!url.pathname.startsWith('/api/workshop')) return false;
+  router.route('*', { prefix: '/api/workshop' }, async (req, res, { url }) => {
     try {
-      return await handle(req, res, url);
+      if (!(await handle(req, res, url))) send(res, 404, { error: 'No such API route.', code: 'NOT_FOUND' });
     } catch (error) {
       if (!(error instanceof WorkshopError)) throw error;
       const headers: Record<string, string> = {};
       if (error.status === 401) headers['WWW-Authenticate'] = 'Bearer realm="bulkhead-workshop"';
       if (error.retryAfterMs !== undefined) headers['Retry-After'] = String(Math.ceil(error.retryAfterMs / 1000));
-      return send(res, error.status, { error: error.message, code: error.code }, headers);
+      send(res, error.status, { error: error.message, code: error.code }, headers);
     }
-  };
+  });
 }

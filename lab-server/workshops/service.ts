@@ -5,7 +5,10 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { LabServer } from '../app.ts';
+import type { LabCatalog } from '../labs/catalog.ts';
+import type { Progress } from '../progress/progress.ts';
+import type { SessionManager } from '../sessions/manager.ts';
+import type { Store } from '../store/store.ts';
 import type { ProgressEvent } from '../progress/progress.ts';
 import type { Session } from '../sessions/session.ts';
 import { buildBoard, type BoardLesson, type BoardSnapshot, type LiveState } from './board.ts';
@@ -32,6 +35,14 @@ const MAX_TOTAL_MS = 24 * 60 * 60_000;
 const CLOCK_INTERVAL_MS = 1_000;
 /** How long ending a workshop waits for its sandboxes to be removed before answering anyway. */
 const END_REMOVAL_WAIT_MS = 60_000;
+
+/** What workshops need of lab-server. */
+export interface WorkshopDeps {
+  sessions: SessionManager;
+  catalog: LabCatalog;
+  store: Store;
+  progress: Progress;
+}
 
 export interface WorkshopOptions {
   /** The organizer key: may create and list workshops, and act as any workshop's instructor. */
@@ -63,7 +74,7 @@ export interface LearnerView {
 
 export class Workshops {
   readonly store: WorkshopStore;
-  private readonly lab: LabServer;
+  private readonly lab: WorkshopDeps;
   private readonly organizerKey: string;
   private readonly log: (line: string) => void;
   readonly now: () => number;
@@ -82,7 +93,7 @@ export class Workshops {
   private ticking = false;
   private lastSweep = 0;
 
-  constructor(lab: LabServer, options: WorkshopOptions) {
+  constructor(lab: WorkshopDeps, options: WorkshopOptions) {
     this.lab = lab;
     this.store = new WorkshopStore(lab.store);
     this.organizerKey = options.organizerKey;
@@ -112,7 +123,7 @@ export class Workshops {
 
   lessonsOf(workshop: Workshop): BoardLesson[] {
     return workshop.lessons.flatMap((slug) => {
-      const lesson = this.lab.lessons.find((l) => l.slug === slug);
+      const lesson = this.lab.catalog.lesson(slug);
       return lesson ? [{ slug, number: lesson.order, title: lesson.navTitle, exercises: lesson.exercises.map((e) => ({ id: e.id, title: e.title })) }] : [];
     });
   }
@@ -155,7 +166,7 @@ export class Workshops {
 
   async create(input: CreateInput): Promise<{ workshop: Workshop; secret: string }> {
     const title = validateTitle(input.title);
-    const lessons = resolveLessons(input.lessons, this.lab.lessons);
+    const lessons = resolveLessons(input.lessons, this.lab.catalog.lessons);
     const seats = validateSeats(input.seats);
     const duration = validateDuration(input.duration, 'The duration', 60_000, MAX_DURATION_MS);
     const startsIn = input.startsIn === undefined || input.startsIn === '' ? 0 : validateDuration(input.startsIn, 'The start delay', 0, MAX_STARTS_IN_MS);
@@ -329,7 +340,7 @@ export class Workshops {
     const { workshop, seat } = found;
     const now = this.now();
     const lessons = workshop.lessons.flatMap((slug) => {
-      const lesson = this.lab.lessons.find((l) => l.slug === slug);
+      const lesson = this.lab.catalog.lesson(slug);
       return lesson ? [{ slug, number: lesson.order, title: lesson.title, navTitle: lesson.navTitle, exercises: lesson.exercises.length }] : [];
     });
     const broadcast = this.broadcasts.get(workshop.id);
@@ -380,8 +391,8 @@ export class Workshops {
   private prewarm(workshop: Workshop, now: number): void {
     if (this.reservations.has(workshop.id) || statusOf(workshop, now) === 'ended') return;
     if (now < workshop.startsAt - PREWARM_LEAD_MS || now >= workshop.startsAt + PREWARM_HOLD_MS) return;
-    const first = workshop.lessons.find((slug) => this.lab.labs.has(slug));
-    const profile = first ? this.lab.labs.get(first) : undefined;
+    const first = workshop.lessons.find((slug) => this.lab.catalog.has(slug));
+    const profile = first ? this.lab.catalog.get(first)?.profile : undefined;
     if (!profile) return;
     const count = Math.min(workshop.seats, this.prewarmCap);
     this.reservations.set(workshop.id, this.lab.sessions.pool.reserve(profile, count, workshop.startsAt + PREWARM_HOLD_MS));

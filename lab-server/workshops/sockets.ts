@@ -6,20 +6,16 @@
  *   over BOARD_COALESCE_MS) and when the clock changes what it shows (idle times, stuck cells).
  * - /ws/shadow?ticket=…  one learner's terminal, read-only: the terminal protocol's OUTPUT frames and
  *   control messages, replayed screen first. Nothing the instructor sends is read.
- *
- * It also refuses the terminal socket (/ws) to a learner held by a workshop that has not started or has
- * ended, with the reason as a terminal error message; every other /ws upgrade passes through untouched.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { OP_OUTPUT, encodeData, type ServerControl } from '../../src/lib/protocol.ts';
-import { learnerOf } from '../http/cookies.ts';
 import { isAllowedOrigin } from '../http/origin.ts';
-import { Heartbeat, refuseUpgrade } from '../ws/upgrade.ts';
+import { refuseUpgrade } from '../http/router.ts';
+import { Heartbeat } from '../ws/upgrade.ts';
 import type { SessionManager } from '../sessions/manager.ts';
 import type { SessionPeer } from '../sessions/session.ts';
-import { WS_PATH } from '../ws/terminal-socket.ts';
 import type { BoardSnapshot } from './board.ts';
 import type { Workshops } from './service.ts';
 import type { InstructorTickets } from './tickets.ts';
@@ -69,39 +65,19 @@ export class WorkshopSockets {
     this.timers = [refresh];
   }
 
-  /** lab.upgrades entry: true when this module answered the upgrade. */
-  readonly upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): boolean => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname === WS_PATH) return this.gateTerminal(req, socket, head);
-    if (url.pathname !== BOARD_PATH && url.pathname !== SHADOW_PATH) return false;
-    socket.on('error', () => socket.destroy());
+  /** The router's upgrade handler for BOARD_PATH and SHADOW_PATH. */
+  readonly upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, { url }: { url: URL }): void => {
     if (!isAllowedOrigin(req, this.origins)) return refuseUpgrade(socket, 403, 'Forbidden');
     const ticket = url.searchParams.get('ticket') ?? '';
     if (url.pathname === BOARD_PATH) {
       const board = this.tickets.redeem(ticket, 'board');
       if (!board) return refuseUpgrade(socket, 401, 'Unauthorized');
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.serveBoard(ws, board.workshop));
-      return true;
+      return void this.wss.handleUpgrade(req, socket, head, (ws) => this.serveBoard(ws, board.workshop));
     }
     const shadow = this.tickets.redeem(ticket, 'shadow');
     if (!shadow) return refuseUpgrade(socket, 401, 'Unauthorized');
     this.wss.handleUpgrade(req, socket, head, (ws) => this.serveShadow(ws, shadow.seat, shadow.lab));
-    return true;
   };
-
-  private gateTerminal(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    if (!isAllowedOrigin(req, this.origins)) return false;
-    const learner = learnerOf(req);
-    const refusal = learner ? this.service.admission(learner) : undefined;
-    if (!refusal) return false;
-    socket.on('error', () => socket.destroy());
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const message: ServerControl = { type: 'error', code: 'LIMIT_REACHED', message: refusal };
-      ws.send(JSON.stringify(message));
-      ws.close(4001, 'workshop closed');
-    });
-    return true;
-  }
 
   private watch(ws: WebSocket): void {
     this.heartbeat.track(ws);

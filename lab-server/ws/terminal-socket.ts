@@ -7,21 +7,19 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import {
-  MAX_FRAME_BYTES, OP_INPUT, OP_OUTPUT, OP_RESIZE, ProtocolError, decodeBinary, encodeData, parseClientControl,
-  type ClientAnswer, type ClientCheck, type ClientHello, type ErrorCode, type ServerControl,
+  MAX_FRAME_BYTES, OP_INPUT, OP_OUTPUT, OP_RESIZE, ProtocolError, TERMINAL_ERROR_CODES, decodeBinary, encodeData, parseClientControl,
+  type ClientAnswer, type ClientCheck, type ClientHello, type ServerControl,
 } from '../../src/lib/protocol.ts';
+import { LabError } from '../errors.ts';
 import { learnerOf } from '../http/cookies.ts';
 import { isAllowedOrigin } from '../http/origin.ts';
-import { Heartbeat, refuseUpgrade } from './upgrade.ts';
+import { refuseUpgrade } from '../http/router.ts';
+import { Heartbeat } from './upgrade.ts';
 import type { Ticket, TicketBook } from './tickets.ts';
 
 export const WS_PATH = '/ws';
 const HEARTBEAT_INTERVAL_MS = 15_000;
 const HELLO_TIMEOUT_MS = 10_000;
-/** Errors whose message is written for the learner; anything else is reported as INTERNAL without details. */
-const ERROR_CODES = new Set<ErrorCode>([
-  'BAD_FRAME', 'BAD_MESSAGE', 'UNSUPPORTED_VERSION', 'NOT_READY', 'ENGINE_UNAVAILABLE', 'SANDBOX_FAILED', 'SESSION_GONE', 'LIMIT_REACHED', 'RATE_LIMITED',
-]);
 
 /** What the transport asks of the session layer once a client said hello. */
 export interface TerminalHandler {
@@ -61,15 +59,13 @@ export class TerminalSocketServer {
     this.heartbeat = new Heartbeat(this.wss, HEARTBEAT_INTERVAL_MS);
   }
 
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', () => socket.destroy());
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== WS_PATH) return void refuseUpgrade(socket, 404, 'Not Found');
+  /** The router's upgrade handler for WS_PATH. */
+  readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, { url }: { url: URL }): void => {
     if (!isAllowedOrigin(req, this.origins)) return void refuseUpgrade(socket, 403, 'Forbidden');
     const ticket = this.tickets.redeem(url.searchParams.get('ticket') ?? '', learnerOf(req));
     if (!ticket) return void refuseUpgrade(socket, 401, 'Unauthorized');
     this.wss.handleUpgrade(req, socket, head, (ws) => this.serve(ws, ticket));
-  }
+  };
 
   private serve(ws: WebSocket, ticket: Ticket): void {
     this.heartbeat.track(ws);
@@ -82,11 +78,11 @@ export class TerminalSocketServer {
       backlog: () => ws.bufferedAmount,
     };
     const fail = (error: unknown) => {
-      const coded = error instanceof Error && 'code' in error && typeof error.code === 'string' && ERROR_CODES.has(error.code as ErrorCode);
-      const code: ErrorCode = coded ? (error as Error & { code: ErrorCode }).code : 'INTERNAL';
-      const message = error instanceof Error && coded ? error.message : 'Something went wrong on the lab-server; restart the lab.';
-      const retryAfterMs = error instanceof Error && 'retryAfterMs' in error && typeof error.retryAfterMs === 'number' ? error.retryAfterMs : undefined;
-      peer.control({ type: 'error', code, message, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+      // Only errors written for the learner go out as they are; anything else is INTERNAL, without details.
+      const known = (error instanceof LabError || error instanceof ProtocolError) && TERMINAL_ERROR_CODES.has(error.code);
+      if (!known) return peer.control({ type: 'error', code: 'INTERNAL', message: 'Something went wrong on the lab-server; restart the lab.' });
+      const retryAfterMs = error instanceof LabError ? error.retryAfterMs : undefined;
+      peer.control({ type: 'error', code: error.code, message: error.message, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
     };
     const helloTimer = setTimeout(() => { if (!sink && !attaching) ws.close(4000, 'no hello'); }, HELLO_TIMEOUT_MS);
     ws.on('message', (raw: RawData, isBinary: boolean) => {

@@ -1,12 +1,5 @@
-/** Pieces every WebSocket endpoint of lab-server shares: refusing an upgrade, and the ping/pong heartbeat. */
-import type { Duplex } from 'node:stream';
+/** The ping/pong heartbeat every WebSocket endpoint of lab-server shares. */
 import type { WebSocket, WebSocketServer } from 'ws';
-
-/** Answers an upgrade request with a plain HTTP status and closes the socket. */
-export function refuseUpgrade(socket: Duplex, status: number, text: string): true {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
-  return true;
-}
 
 /** Pings every client each interval; one that did not answer the previous ping is terminated. */
 export class Heartbeat {

@@ -1,0 +1,81 @@
+/**
+ * The lab catalog: the course's lessons turned, once at start, into what a session needs: the sandbox
+ * profile, the exercises, the Docker gate's lab definition and the preview port. Everything downstream
+ * asks the catalog; nobody re-reads lessons or rebuilds a profile per request.
+ */
+import type { Exercise, Lesson } from '../../src/lib/lesson-schema.ts';
+import type { Config } from '../config.ts';
+import { imageRefs } from '../images.ts';
+import { loadLessons, type LoadedLesson } from '../lessons.ts';
+import { gateDirFor } from '../lab-gate.ts';
+import { WarmPool, type SandboxProfile } from '../runtime/warm-pool.ts';
+
+export type LabDefinition = NonNullable<Lesson['lab']>;
+
+export interface CatalogLab {
+  slug: string;
+  lesson: LoadedLesson;
+  definition: LabDefinition;
+  profile: SandboxProfile;
+  exercises: readonly Exercise[];
+  /** Whether the session gets a Docker gate. */
+  docker: boolean;
+  previewPort?: number;
+}
+
+export class LabCatalog {
+  readonly lessons: readonly LoadedLesson[];
+  /** The learner shell image every sandbox runs. */
+  readonly shellImage: string;
+  private readonly labs: ReadonlyMap<string, CatalogLab>;
+
+  constructor(lessons: readonly LoadedLesson[], shellImage: string, gateDir: (session: string) => string) {
+    this.lessons = lessons;
+    this.shellImage = shellImage;
+    this.labs = new Map(lessons.flatMap((lesson) => (lesson.lab ? [[lesson.slug, entry(lesson, lesson.lab, shellImage, gateDir)] as const] : [])));
+  }
+
+  static async load(config: Config): Promise<LabCatalog> {
+    const lessons = await loadLessons(config.CONTENT_DIR);
+    return new LabCatalog(lessons, (await imageRefs('shell')).hashTag, (session) => gateDirFor(config, session));
+  }
+
+  get(slug: string): CatalogLab | undefined {
+    return this.labs.get(slug);
+  }
+
+  has(slug: string): boolean {
+    return this.labs.has(slug);
+  }
+
+  all(): CatalogLab[] {
+    return [...this.labs.values()];
+  }
+
+  lesson(slug: string): LoadedLesson | undefined {
+    return this.lessons.find((l) => l.slug === slug);
+  }
+
+  /** One profile per distinct sandbox shape: what the warm pool keeps ready. */
+  distinctProfiles(): SandboxProfile[] {
+    const seen = new Map<string, SandboxProfile>();
+    for (const { profile } of this.labs.values()) {
+      const shape = WarmPool.key(profile);
+      if (!seen.has(shape)) seen.set(shape, profile);
+    }
+    return [...seen.values()];
+  }
+}
+
+function entry(lesson: LoadedLesson, definition: LabDefinition, image: string, gateDir: (session: string) => string): CatalogLab {
+  const docker = definition.docker;
+  return {
+    slug: lesson.slug, lesson, definition, exercises: lesson.exercises, docker,
+    ...(definition.previewPort === undefined ? {} : { previewPort: definition.previewPort }),
+    profile: {
+      // Docker labs need the network too: the learner reaches the containers they start over it.
+      lab: lesson.slug, image, capAdd: definition.capAdd, network: definition.network === 'session' || docker,
+      ...(docker ? { gateDir } : {}),
+    },
+  };
+}
