@@ -13,16 +13,16 @@ import { Router } from './http/router.ts';
 import { serveStatic } from './http/static.ts';
 import { Admission, type Readiness } from './labs/admission.ts';
 import { labRoutes } from './labs/api.ts';
-import { SessionAssembly } from './labs/assembly.ts';
 import { LabCatalog } from './labs/catalog.ts';
 import { terminalHandler } from './labs/terminal.ts';
-import { removeGateLeftovers } from './lab-gate.ts';
+import { removeGateLeftovers, startGate } from './lab-gate.ts';
 import { attachPreview } from './preview/preview.ts';
 import { Progress } from './progress/progress.ts';
 import { DockerRuntime } from './runtime/docker-runtime.ts';
 import { limitsFromConfig } from './runtime/hardening.ts';
 import { Reaper } from './runtime/reaper.ts';
 import type { SandboxRuntime } from './runtime/sandbox-runtime.ts';
+import { SessionAssembly } from './sessions/assembly.ts';
 import { defaultCaps, type SessionCaps } from './sessions/caps.ts';
 import { SessionManager } from './sessions/manager.ts';
 import { DEFAULT_TIMEOUTS, type SessionTimeouts } from './sessions/session.ts';
@@ -72,14 +72,13 @@ export async function startLabServer(config: Config, options: LabServerOptions =
     }
   };
 
-  // Admission reads the live sessions and the manager asks admission: the assembly's hook closes the loop.
-  let admission: Admission | undefined;
+  const gateLog = { info: () => undefined, warn: (line: string) => log(`gate: ${line}`) };
   const assembly = new SessionAssembly({
-    config, catalog, runtime, progress, log,
-    admit: async (request) => void (await admission?.decide({ learner: request.learner, lab: request.profile.lab, ip: request.ip }, 'start')),
+    runtime, progress, checkConcurrency: config.CHECK_CONCURRENCY,
+    startGate: (session, network, lab) => startGate({ config, instance: config.BULKHEAD_INSTANCE, session, network, lab, log: gateLog }),
   });
-  const sessions = new SessionManager({ runtime, log, timeouts, poolSize: options.poolSize ?? config.WARM_POOL_SIZE, hooks: assembly });
-  admission = new Admission({
+  const sessions = new SessionManager({ runtime, log, timeouts, poolSize: options.poolSize ?? config.WARM_POOL_SIZE, assembly });
+  const admission = new Admission({
     catalog, sessions, ready, caps: { ...defaultCaps(limits.memoryBytes), ...options.caps }, retryLaterMs: timeouts.detachedGraceMs,
   });
   const reaper = new Reaper({
@@ -90,7 +89,7 @@ export async function startLabServer(config: Config, options: LabServerOptions =
 
   const router = new Router(log);
   const tickets = new TicketBook();
-  const terminals = new TerminalSocketServer({ tickets, allowedOrigins: origins, handler: terminalHandler({ catalog, sessions, assembly }) });
+  const terminals = new TerminalSocketServer({ tickets, allowedOrigins: origins, handler: terminalHandler({ catalog, admission, sessions, assembly }) });
   router.upgrade(WS_PATH, terminals.handleUpgrade);
   labRoutes(router, { catalog, admission, ready, tickets, progress, allowedOrigins: origins, sessionCount: () => sessions.size });
   const workshops = attachWorkshops({ router, sessions, catalog, store, progress, admission }, { allowedOrigins: origins, dataDir: config.DATA_DIR, log });

@@ -9,6 +9,7 @@ import { imageRefs } from '../images.ts';
 import { loadLessons, type LoadedLesson } from '../lessons.ts';
 import { gateDirFor } from '../lab-gate.ts';
 import { WarmPool, type SandboxProfile } from '../runtime/warm-pool.ts';
+import type { SessionLab } from '../sessions/assembly.ts';
 
 export type LabDefinition = NonNullable<Lesson['lab']>;
 
@@ -21,6 +22,8 @@ export interface CatalogLab {
   /** Whether the session gets a Docker gate. */
   docker: boolean;
   previewPort?: number;
+  /** What a session of this lab is started with. */
+  session: SessionLab;
 }
 
 export class LabCatalog {
@@ -69,13 +72,14 @@ export class LabCatalog {
 
 function entry(lesson: LoadedLesson, definition: LabDefinition, image: string, gateDir: (session: string) => string): CatalogLab {
   const docker = definition.docker;
+  const profile: SandboxProfile = {
+    // Docker labs need the network too: the learner reaches the containers they start over it.
+    lab: lesson.slug, image, capAdd: definition.capAdd, network: definition.network === 'session' || docker,
+    ...(docker ? { gateDir } : {}),
+  };
   return {
-    slug: lesson.slug, lesson, definition, exercises: lesson.exercises, docker,
+    slug: lesson.slug, lesson, definition, exercises: lesson.exercises, docker, profile,
     ...(definition.previewPort === undefined ? {} : { previewPort: definition.previewPort }),
-    profile: {
-      // Docker labs need the network too: the learner reaches the containers they start over it.
-      lab: lesson.slug, image, capAdd: definition.capAdd, network: definition.network === 'session' || docker,
-      ...(docker ? { gateDir } : {}),
-    },
+    session: { profile, exercises: lesson.exercises, ...(docker ? { gate: definition } : {}) },
   };
 }

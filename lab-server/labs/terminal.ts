@@ -1,22 +1,26 @@
 /**
  * What the terminal socket asks of the labs once a client said hello: attach it to the learner's
- * session for the lab on the ticket (started when there is none), and route what the page sends to the
+ * session for the lab on the ticket, or, when there is none, ask admission and start one; then route what the page sends to the
  * session (keys, size, takeover) or to its check runner (Check button, typed answers).
  */
 import { LabError } from '../errors.ts';
+import type { SessionAssembly } from '../sessions/assembly.ts';
 import type { SessionManager } from '../sessions/manager.ts';
 import type { TerminalHandler } from '../ws/terminal-socket.ts';
-import type { SessionAssembly } from './assembly.ts';
+import type { Admission } from './admission.ts';
 import type { LabCatalog } from './catalog.ts';
 
-export function terminalHandler(options: { catalog: LabCatalog; sessions: SessionManager; assembly: SessionAssembly }): TerminalHandler {
-  const { catalog, sessions, assembly } = options;
+export function terminalHandler(options: { catalog: LabCatalog; admission: Admission; sessions: SessionManager; assembly: SessionAssembly }): TerminalHandler {
+  const { catalog, admission, sessions, assembly } = options;
   return {
     async attach(ticket, hello, peer) {
       const lab = catalog.get(ticket.lab);
       if (!lab) throw new LabError('SANDBOX_FAILED', `There is no lab called "${ticket.lab}".`);
+      // Nothing may run between admission's answer and the attach below, which registers the new session
+      // before its first await: so two tabs starting at once cannot both slip under a cap.
+      if (!sessions.find(ticket.learner, lab.slug)) await admission.decide({ learner: ticket.learner, lab: lab.slug, ip: ticket.ip }, 'start');
       const session = await sessions.attach({
-        learner: ticket.learner, ip: ticket.ip, profile: lab.profile, size: { cols: hello.cols, rows: hello.rows }, resume: hello.resume,
+        learner: ticket.learner, ip: ticket.ip, lab: lab.session, size: { cols: hello.cols, rows: hello.rows }, resume: hello.resume,
       }, peer);
       return {
         input: (data) => void session.input(peer, data),

@@ -12,8 +12,8 @@ import type { Duplex } from 'node:stream';
 import type { Config } from '../config.ts';
 import { learnerOf, readCookie } from '../http/cookies.ts';
 import { refuseUpgrade, sendText, type Router } from '../http/router.ts';
-import type { SessionAssembly } from '../labs/assembly.ts';
 import type { LabCatalog } from '../labs/catalog.ts';
+import type { SessionAssembly } from '../sessions/assembly.ts';
 import type { SessionManager } from '../sessions/manager.ts';
 import { PreviewAccess } from './access.ts';
 import { NOT_FOUND_TEXT, previewRoutes, REDEEM_PATH, requestProto, type ApiContext, type AuthorizeViewer } from './api.ts';
@@ -183,7 +183,7 @@ export function attachPreview(deps: PreviewDeps, options: PreviewOptions): Previ
       else void proxy.upgrade(req, socket, head, target).catch(() => socket.destroy());
     });
   }
-  assembly.add({ ended: (session) => proxy.endSession(session.id) });
+  assembly.onEnd((session) => proxy.endSession(session.id));
 
   const sweep = setInterval(() => {
     for (const session of access.sweep()) {

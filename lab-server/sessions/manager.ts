@@ -1,11 +1,12 @@
 /**
- * All sessions of this lab-server: finds a learner's running session or starts one (after asking the
- * admission hook), runs the clock that expires sessions, and removes each expired session's Docker
+ * All sessions of this lab-server: finds a learner's running session or starts one (its assembly adds
+ * the gate and the checks), runs the clock that expires sessions, and removes each expired session's Docker
  * objects.
  */
 import { LabError } from '../errors.ts';
 import type { SandboxRuntime } from '../runtime/sandbox-runtime.ts';
 import { createSandbox, newSessionId, WarmPool, type PooledSandbox, type SandboxProfile } from '../runtime/warm-pool.ts';
+import type { SessionAssembly, SessionLab } from './assembly.ts';
 import { DEFAULT_TIMEOUTS, Session, type SessionPeer, type SessionTimeouts } from './session.ts';
 
 const CLOCK_INTERVAL_MS = 1_000;
@@ -13,22 +14,12 @@ const CLOCK_INTERVAL_MS = 1_000;
 export interface StartRequest {
   learner: string;
   ip: string;
-  profile: SandboxProfile;
+  lab: SessionLab;
   size: { cols: number; rows: number };
   /** Output bytes the tab already holds for this session (after a dropped connection). */
   resume?: { session: string; offset: number };
 }
 
-export interface SessionHooks {
-  /** Asked before a new session is created; throws the refusal (caps, rate, a workshop's window). */
-  admit?(request: StartRequest): Promise<void>;
-  /** Runs after the sandbox exists and before the shell opens (the Docker gate starts here). */
-  beforeShell?(session: Session, sandbox: PooledSandbox): Promise<void>;
-  /** Runs once the shell is open (checks attach here). */
-  afterStart?(session: Session): void;
-  /** Runs after the session expired, before its objects are removed. */
-  afterEnd?(session: Session): Promise<void>;
-}
 
 export class SessionManager {
   private readonly sessions = new Map<string, Session>();
@@ -36,17 +27,17 @@ export class SessionManager {
   readonly pool: WarmPool;
   private readonly timeouts: SessionTimeouts;
   private readonly clock: NodeJS.Timeout;
-  private readonly hooks: SessionHooks;
+  private readonly assembly: SessionAssembly;
   private readonly log: (line: string) => void;
   private readonly removals = new Set<Promise<unknown>>();
 
   constructor(options: {
     runtime: SandboxRuntime; timeouts?: Partial<SessionTimeouts>; poolSize?: number;
-    hooks?: SessionHooks; log?: (line: string) => void;
+    assembly: SessionAssembly; log?: (line: string) => void;
   }) {
     this.runtime = options.runtime;
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
-    this.hooks = options.hooks ?? {};
+    this.assembly = options.assembly;
     this.log = options.log ?? (() => undefined);
     this.pool = new WarmPool({ runtime: this.runtime, size: options.poolSize, sessionTtlMs: this.timeouts.hardMs, log: this.log });
     this.clock = setInterval(() => this.tick(Date.now()), CLOCK_INTERVAL_MS);
@@ -70,41 +61,40 @@ export class SessionManager {
     return this.sessions.has(id) || this.pool.holds(id);
   }
 
-  private find(learner: string, lab: string): Session | undefined {
-    for (const session of this.sessions.values()) {
-      if (session.learner === learner && session.lab.id === lab && session.state !== 'expired') return session;
-    }
-    return undefined;
-  }
 
   /** Live sessions, for admission's caps. */
   *live(): Iterable<{ learner: string; lab: string; ip: string }> {
     for (const s of this.sessions.values()) if (s.state !== 'expired') yield { learner: s.learner, lab: s.lab.id, ip: s.ip };
   }
 
-  /** Attaches the peer to the learner's session for this lab, starting one when there is none. */
+  /** The learner's live session of a lab. */
+  find(learner: string, lab: string): Session | undefined {
+    for (const session of this.sessions.values()) {
+      if (session.learner === learner && session.lab.id === lab && session.state !== 'expired') return session;
+    }
+    return undefined;
+  }
+
+  /** Attaches the peer to the learner's session for this lab, starting one when there is none (admitted by the caller). */
   async attach(request: StartRequest, peer: SessionPeer): Promise<Session> {
-    const found = this.find(request.learner, request.profile.lab);
+    const { profile } = request.lab;
+    const found = this.find(request.learner, profile.lab);
     if (found) return this.rejoin(found, request, peer);
-    await this.hooks.admit?.(request);
-    // Another tab of this learner may have started the lab while admission was deciding.
-    const raced = this.find(request.learner, request.profile.lab);
-    if (raced) return this.rejoin(raced, request, peer);
-    const pooled = this.pool.claim(request.profile);
+    const pooled = this.pool.claim(profile);
     const id = pooled?.handle.session ?? newSessionId();
     const session = new Session({
-      id, lab: { id: request.profile.lab }, learner: request.learner, ip: request.ip, timeouts: this.timeouts, now: Date.now(),
+      id, lab: { id: profile.lab }, learner: request.learner, ip: request.ip, timeouts: this.timeouts, now: Date.now(),
       onExpire: (s) => this.removeObjects(s),
     });
     this.sessions.set(id, session);
     session.attach(peer);
     if (!pooled) peer.control({ type: 'progress', message: 'Creating your sandbox…' });
     try {
-      const sandbox = pooled ?? await createSandbox(this.runtime, request.profile, id, session.expiresAt);
-      await this.hooks.beforeShell?.(session, sandbox);
+      const sandbox = pooled ?? await createSandbox(this.runtime, profile, id, session.expiresAt);
+      await this.assembly.beforeShell(session, sandbox, request.lab);
       const terminal = await this.runtime.openTerminal(sandbox.handle, request.size);
       session.run(sandbox.handle, terminal);
-      this.hooks.afterStart?.(session);
+      this.assembly.afterStart(session, request.lab);
     } catch (error) {
       session.expire('server');
       if (error instanceof LabError && error.code === 'ENGINE_UNAVAILABLE') throw error;
@@ -122,7 +112,7 @@ export class SessionManager {
 
   private removeObjects(session: Session): void {
     const removal = (async () => {
-      await this.hooks.afterEnd?.(session).catch((error: unknown) => this.log(`cleanup hook for ${session.id}: ${String(error)}`));
+      await this.assembly.afterEnd(session).catch((error: unknown) => this.log(`cleanup hook for ${session.id}: ${String(error)}`));
       await this.runtime.removeSession(session.id);
     })().catch((error: unknown) => this.log(`could not remove session ${session.id} (the reaper will retry): ${String(error)}`))
       .finally(() => {
