@@ -1,16 +1,20 @@
 /**
  * The checks of one session: run after each command the learner finishes (debounced), on the Check button,
- * and when an answer arrives. A run never overlaps another: a request during a run schedules exactly one
- * more run after it. A run is one request to the sandbox's check agent for all its criteria, and the
- * server's CheckLimiter bounds how many runs are in flight at once. Results go to the learner's page and
- * to the progress store.
+ * and when an answer arrives. This module schedules (the rules in check-schedule.ts: a run never overlaps
+ * another, a request during a run makes exactly one more run after it); run-criterion.ts runs a run's
+ * criteria as one request to the sandbox's check agent. The server's CheckLimiter bounds how many runs are
+ * in flight at once. Results go to the learner's page and to the progress store.
+ *
+ * A check run: Session prompt → CheckRunner.onPrompt → (debounce) → request → checkExercises
+ * (run-criterion.ts) → CheckAgent.run (agent.ts) → results → Progress.record and the page.
  */
 import type { Exercise } from '../../src/lib/lesson-schema.ts';
-import type { CriterionResult, ServerControl } from '../../src/lib/protocol.ts';
+import type { ServerControl } from '../../src/lib/protocol.ts';
 import type { SandboxHandle, SandboxRuntime } from '../runtime/sandbox-runtime.ts';
 import type { Progress } from '../progress/progress.ts';
 import { CheckAgent } from './agent.ts';
-import { couldNotRun, runCriteria } from './run-criterion.ts';
+import { exercisesOf, IDLE, requestRun, runEnded, stopRuns, type CheckTarget, type ScheduleState } from './check-schedule.ts';
+import { answerKey, checkExercises, type CriteriaAgent } from './run-criterion.ts';
 
 /** Quiet time after a prompt before checking, so a burst of short commands yields one run. */
 export const CHECK_DEBOUNCE_MS = 100;
@@ -49,53 +53,32 @@ export class CheckLimiter {
   }
 }
 
-/** Checks the exercises given in one run of the agent; a failure of the check machinery reads as a failed criterion with a reason. */
-export async function checkExercises(
-  agent: CheckAgent, exercises: readonly Exercise[], answers: ReadonlyMap<string, string>,
-): Promise<Array<{ exercise: Exercise; results: CriterionResult[] }>> {
-  const requests = exercises.flatMap((exercise) => exercise.criteria.map((criterion) => ({ criterion, answer: answers.get(`${exercise.id}/${criterion.id}`) })));
-  let results: CriterionResult[];
-  try {
-    results = await runCriteria(agent, requests);
-  } catch (error) {
-    // runCriteria reports a failed run per criterion itself; this catches a fault in judging the results.
-    results = requests.map(({ criterion }) => couldNotRun(criterion.id, error));
-  }
-  let offset = 0;
-  return exercises.map((exercise) => {
-    const own = results.slice(offset, offset + exercise.criteria.length);
-    offset += exercise.criteria.length;
-    return { exercise, results: own };
-  });
-}
-
-/** Runs every criterion of one exercise. */
-export async function checkExercise(agent: CheckAgent, exercise: Exercise, answers: ReadonlyMap<string, string>): Promise<CriterionResult[]> {
-  const [outcome] = await checkExercises(agent, [exercise], answers);
-  return outcome?.results ?? [];
-}
+/** The agent a runner checks through: its own CheckAgent on the sandbox, or one given (unit tests). */
+type AgentSource = { runtime: SandboxRuntime; sandbox: SandboxHandle } | { agent: CriteriaAgent & Pick<CheckAgent, 'close'> };
 
 export class CheckRunner {
-  private readonly agent: CheckAgent;
+  private readonly agent: CriteriaAgent & Pick<CheckAgent, 'close'>;
   private readonly learner: string;
   private readonly lab: string;
   private readonly exercises: readonly Exercise[];
-  private readonly progress: Progress;
+  private readonly progress: Pick<Progress, 'record'>;
   private readonly send: (message: ServerControl) => void;
   private readonly limiter?: CheckLimiter;
   private readonly answers = new Map<string, string>();
   private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private again?: Set<string> | 'all';
-  private stopped = false;
+  private schedule: ScheduleState = IDLE;
+  /** The run in flight, for idle(). */
+  private current?: Promise<void>;
+  /** Callers whose request waits for the run after the current one. */
+  private waiting?: { promise: Promise<void>; resolve: (run: Promise<void>) => void };
 
-  constructor(options: {
-    runtime: SandboxRuntime; sandbox: SandboxHandle; learner: string; lab: string; exercises: readonly Exercise[];
-    progress: Progress; send: (message: ServerControl) => void;
+  constructor(options: AgentSource & {
+    learner: string; lab: string; exercises: readonly Exercise[];
+    progress: Pick<Progress, 'record'>; send: (message: ServerControl) => void;
     /** Shared by every session of the server; without one, checks are not throttled. */
     limiter?: CheckLimiter;
   }) {
-    this.agent = new CheckAgent(options.runtime, options.sandbox);
+    this.agent = 'agent' in options ? options.agent : new CheckAgent(options.runtime, options.sandbox);
     this.learner = options.learner;
     this.lab = options.lab;
     this.exercises = options.exercises;
@@ -106,7 +89,7 @@ export class CheckRunner {
 
   /** After a command finished: check soon, once. */
   onPrompt(): void {
-    if (this.stopped || this.exercises.length === 0) return;
+    if (this.schedule.stopped || this.exercises.length === 0) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.request(), CHECK_DEBOUNCE_MS);
   }
@@ -114,48 +97,61 @@ export class CheckRunner {
   answer(exercise: string, criterion: string, value: string): boolean {
     const ex = this.exercises.find((e) => e.id === exercise);
     if (!ex?.criteria.some((c) => c.id === criterion && c.kind === 'answer')) return false;
-    this.answers.set(`${exercise}/${criterion}`, value);
+    this.answers.set(answerKey(exercise, criterion), value);
     void this.request(exercise);
     return true;
   }
 
   /** Runs the checks of one exercise, or of every exercise; resolves when the results were sent. */
   request(exercise?: string): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    if (this.running) {
-      if (exercise === undefined || this.again === 'all') this.again = 'all';
-      else this.again = new Set([...(this.again ?? []), exercise]);
-      return this.running;
-    }
-    const targets = exercise === undefined ? this.exercises : this.exercises.filter((e) => e.id === exercise);
-    this.running = this.run(targets).finally(() => {
-      this.running = undefined;
-      const again = this.again;
-      this.again = undefined;
-      if (again === 'all') void this.request();
-      else if (again) for (const id of again) void this.request(id);
-    });
-    return this.running;
+    const { state, start } = requestRun(this.schedule, exercise);
+    this.schedule = state;
+    if (start) return this.begin(start);
+    if (state.again) return (this.waiting ??= deferred()).promise;
+    return Promise.resolve();
   }
 
-  private async run(exercises: readonly Exercise[]): Promise<void> {
-    const check = () => (this.stopped ? Promise.resolve([]) : checkExercises(this.agent, exercises, this.answers));
+  private begin(target: CheckTarget): Promise<void> {
+    const run = this.run(target).finally(() => this.ended());
+    this.current = run;
+    return run;
+  }
+
+  private ended(): void {
+    const { state, start } = runEnded(this.schedule);
+    this.schedule = state;
+    this.current = undefined;
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    if (start) waiting?.resolve(this.begin(start));
+    else waiting?.resolve(Promise.resolve());
+  }
+
+  private async run(target: CheckTarget): Promise<void> {
+    const exercises = exercisesOf(target, this.exercises);
+    const check = () => (this.schedule.stopped ? Promise.resolve([]) : checkExercises(this.agent, exercises, this.answers));
     const outcomes = await (this.limiter ? this.limiter.run(check) : check());
     for (const { exercise, results } of outcomes) {
-      if (this.stopped) return;
+      if (this.schedule.stopped) return;
       const done = this.progress.record(this.learner, this.lab, exercise.id, results);
       this.send({ type: 'checks', lab: this.lab, exercise: exercise.id, done, results });
     }
   }
 
-  /** Waits for the current run (tests, shutdown). */
+  /** Waits for the current run and the one it may have scheduled (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.running) await this.running;
+    while (this.current) await this.current;
   }
 
   stop(): void {
-    this.stopped = true;
+    this.schedule = stopRuns(this.schedule);
     clearTimeout(this.timer);
     this.agent.close();
   }
+}
+
+function deferred(): { promise: Promise<void>; resolve: (run: Promise<void>) => void } {
+  let resolve!: (run: Promise<void>) => void;
+  const promise = new Promise<void>((r) => { resolve = r; });
+  return { promise, resolve };
 }

@@ -1,10 +1,11 @@
 /**
- * Runs criteria against a learner's sandbox. Every kind runs as the learner, never in their shell and never
- * in their history, and all the criteria of one check run are one request to the sandbox's check agent
- * (checks/agent.ts). `docker` criteria inspect through the learner's own Docker gate, so a check sees
+ * Runs criteria against a learner's sandbox: the one place a check run goes through the agent, whether it
+ * was scheduled by a session's CheckRunner or asked by verify-labs. Every kind runs as the learner, never
+ * in their shell and never in their history, and all the criteria of one check run are one request to the
+ * sandbox's check agent (checks/agent.ts). `docker` criteria inspect through the learner's own Docker gate, so a check sees
  * exactly the objects and names the learner sees.
  */
-import type { Criterion } from '../../src/lib/lesson-schema.ts';
+import type { Criterion, Exercise } from '../../src/lib/lesson-schema.ts';
 import type { CriterionResult } from '../../src/lib/protocol.ts';
 import { NO_RESULT_EXIT, shellQuote, type CheckAgent, type ScriptJob, type ScriptResult } from './agent.ts';
 import { evaluate } from './predicates.ts';
@@ -17,6 +18,9 @@ const SCRIPT_STDOUT_BYTES = 4096;
 /** `docker inspect` of a container is 5–15 KB of JSON; an image with many layers more. */
 const INSPECT_STDOUT_BYTES = 256 * 1024;
 
+/** What running criteria needs of the agent (a fake in unit tests). */
+export type CriteriaAgent = Pick<CheckAgent, 'run'>;
+
 export interface CriterionRequest {
   criterion: Criterion;
   /** The learner's answer, for `answer` criteria. */
@@ -27,6 +31,11 @@ export interface CriterionRequest {
 export function couldNotRun(criterion: string, error: unknown): CriterionResult {
   const reason = (error instanceof Error ? error.message : String(error)).slice(0, 120);
   return { criterion, passed: false, message: `The check could not run (${reason}); it will retry after your next command.` };
+}
+
+/** The key of a learner's answer to one `answer` criterion. */
+export function answerKey(exercise: string, criterion: string): string {
+  return `${exercise}/${criterion}`;
 }
 
 function firstLine(text: string): string {
@@ -98,7 +107,7 @@ function judge({ criterion, answer }: CriterionRequest, run: ScriptResult | unde
  * Runs the criteria given in one request to the agent and returns a result for each, in order. When the
  * run itself fails, every criterion that needed it fails with the reason; the others are still decided.
  */
-export async function runCriteria(agent: CheckAgent, requests: readonly CriterionRequest[]): Promise<CriterionResult[]> {
+export async function runCriteria(agent: CriteriaAgent, requests: readonly CriterionRequest[]): Promise<CriterionResult[]> {
   const jobs = requests.map(jobFor);
   const needed = jobs.flatMap((job, index) => (job ? [{ job, index }] : []));
   let runs: Array<ScriptResult | undefined>;
@@ -109,4 +118,30 @@ export async function runCriteria(agent: CheckAgent, requests: readonly Criterio
   }
   const byIndex = new Map(needed.map((n, i) => [n.index, runs[i]]));
   return requests.map((request, index) => judge(request, byIndex.get(index)));
+}
+
+/** Checks the exercises given in one run of the agent; a failure of the check machinery reads as a failed criterion with a reason. */
+export async function checkExercises(
+  agent: CriteriaAgent, exercises: readonly Exercise[], answers: ReadonlyMap<string, string>,
+): Promise<Array<{ exercise: Exercise; results: CriterionResult[] }>> {
+  const requests = exercises.flatMap((exercise) => exercise.criteria.map((criterion) => ({ criterion, answer: answers.get(answerKey(exercise.id, criterion.id)) })));
+  let results: CriterionResult[];
+  try {
+    results = await runCriteria(agent, requests);
+  } catch (error) {
+    // runCriteria reports a failed run per criterion itself; this catches a fault in judging the results.
+    results = requests.map(({ criterion }) => couldNotRun(criterion.id, error));
+  }
+  let offset = 0;
+  return exercises.map((exercise) => {
+    const own = results.slice(offset, offset + exercise.criteria.length);
+    offset += exercise.criteria.length;
+    return { exercise, results: own };
+  });
+}
+
+/** Runs every criterion of one exercise. */
+export async function checkExercise(agent: CriteriaAgent, exercise: Exercise, answers: ReadonlyMap<string, string>): Promise<CriterionResult[]> {
+  const [outcome] = await checkExercises(agent, [exercise], answers);
+  return outcome?.results ?? [];
 }

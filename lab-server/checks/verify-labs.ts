@@ -8,7 +8,7 @@ import type { CriterionResult } from '../../src/lib/protocol.ts';
 import type { LoadedLesson } from '../lessons.ts';
 import type { SandboxHandle, SandboxRuntime } from '../runtime/sandbox-runtime.ts';
 import { CheckAgent } from './agent.ts';
-import { checkExercise } from './check-runner.ts';
+import { checkExercise } from './run-criterion.ts';
 
 export const SOLUTION_TIMEOUT_MS = 180_000;
 

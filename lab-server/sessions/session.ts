@@ -1,5 +1,5 @@
 /**
- * One learner's lab session, as an explicit state machine:
+ * One learner's lab session, as an explicit state machine (the clock's rules in lifecycle.ts):
  *
  *   starting ──▶ ready ◀──▶ detached ──▶ expired
  *       └──────────┴────────────┴───────────▲
@@ -12,25 +12,10 @@
 import type { ServerControl } from '../../src/lib/protocol.ts';
 import type { SandboxHandle, TerminalProcess } from '../runtime/sandbox-runtime.ts';
 import { FlowControl, HIGH_WATER_BYTES } from './flow-control.ts';
+import { tickAction, type ExpiryReason, type SessionState, type SessionTimeouts } from './lifecycle.ts';
 import { OutputBuffer } from './output-buffer.ts';
 
-export type SessionState = 'starting' | 'ready' | 'detached' | 'expired';
-export type ExpiryReason = 'idle' | 'limit' | 'ended' | 'shell' | 'server' | 'detached';
-
-export interface SessionTimeouts {
-  idleMs: number;
-  hardMs: number;
-  detachedGraceMs: number;
-  /** How long before the hard limit the learner is warned. */
-  warnBeforeMs: number;
-}
-
-export const DEFAULT_TIMEOUTS: SessionTimeouts = {
-  idleMs: 15 * 60_000,
-  hardMs: 60 * 60_000,
-  detachedGraceMs: 2 * 60_000,
-  warnBeforeMs: 5 * 60_000,
-};
+export { DEFAULT_TIMEOUTS, type ExpiryReason, type SessionState, type SessionTimeouts } from './lifecycle.ts';
 
 /**
  * The shell prints this invisible OSC sequence before each prompt (PROMPT_COMMAND in the shell image), so
@@ -119,7 +104,7 @@ export class Session {
   }
 
   /** Connects the shell; from here on output is buffered and fanned out to every attached tab. */
-  run(sandbox: SandboxHandle, terminal: TerminalProcess): void {
+  run(sandbox: SandboxHandle, terminal: TerminalProcess, now = Date.now()): void {
     this.sandbox = sandbox;
     this.terminal = terminal;
     if (this.state === 'expired') return;
@@ -127,7 +112,7 @@ export class Session {
     terminal.stream.on('data', (chunk: Buffer) => this.broadcast(chunk));
     void terminal.exitCode().then(() => this.expire('shell'), () => this.expire('shell'));
     this.state = this.peers.length ? 'ready' : 'detached';
-    this.detachedAt = this.peers.length ? undefined : Date.now();
+    this.detachedAt = this.peers.length ? undefined : now;
     for (const peer of this.peers) this.greet(peer, 0);
   }
 
@@ -261,13 +246,12 @@ export class Session {
 
   /** Called by the manager's clock; expires the session when one of its deadlines passed. */
   tick(now: number): void {
-    if (this.state === 'expired' || this.state === 'starting') return;
-    if (now >= this.expiresAt) return this.expire('limit');
-    if (now - this.lastInputAt >= this.timeouts.idleMs) return this.expire('idle');
-    if (this.state === 'detached' && this.detachedAt !== undefined && now - this.detachedAt >= this.timeouts.detachedGraceMs) return this.expire('detached');
-    if (!this.warned && this.expiresAt - now <= this.timeouts.warnBeforeMs) {
+    const { state, expiresAt, lastInputAt, detachedAt, warned } = this;
+    const action = tickAction({ state, expiresAt, lastInputAt, detachedAt, warned }, now, this.timeouts);
+    if (action.kind === 'expire') return this.expire(action.reason);
+    if (action.kind === 'warn') {
       this.warned = true;
-      for (const peer of this.peers) peer.control({ type: 'expiring', expiresAt: this.expiresAt });
+      for (const peer of this.peers) peer.control({ type: 'expiring', expiresAt: action.expiresAt });
     }
   }
 

@@ -24,7 +24,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-describe('reserving warm sandboxes for a workshop', () => {
+describe('the warm pool, reserving sandboxes until a time (what a workshop pre-warms with)', () => {
   it('fills a pool that is otherwise off, and empties it when the reservation is cancelled', async () => {
     const { runtime, live } = countingRuntime();
     const pool = new WarmPool({ runtime, size: 0, sessionTtlMs: 60_000 });
