@@ -19,26 +19,8 @@ import type { ExerciseResult } from './workshop-store.ts';
 /** How long the current exercise may fail before the board calls the learner stuck on it. */
 export const STUCK_AFTER_MS = 5 * 60_000;
 
-export type CellState = 'done' | 'in-progress' | 'failing' | 'not-started';
-
-export interface BoardCell {
-  state: CellState;
-  /** Latest failing check message (in progress and failing). */
-  message?: string;
-  /** When the learner got to this exercise (the current one), for "failing for 7 min". */
-  since?: number;
-  doneAt?: number;
-  /** Criteria passing in the latest run, of total. */
-  passed?: number;
-  total?: number;
-}
-
-export interface BoardLesson {
-  slug: string;
-  number: number;
-  title: string;
-  exercises: Array<{ id: string; title: string }>;
-}
+export type { BoardCell, BoardLesson, BoardRow, BoardSnapshot, CellState } from '../../src/lib/workshop-view.ts';
+import type { BoardCell, BoardLesson, BoardRow, BoardSnapshot } from '../../src/lib/workshop-view.ts';
 
 /** What the sessions say about a learner right now. */
 export interface LiveState {
@@ -50,32 +32,6 @@ export interface LiveState {
   lastInputAt?: number;
   /** Someone is shadowing them. */
   watched: boolean;
-}
-
-export interface BoardRow {
-  seat: string;
-  name: string;
-  joinedAt: number;
-  connected: boolean;
-  labs: string[];
-  lastInputAt?: number;
-  watched: boolean;
-  done: number;
-  /** Longest time on a current exercise that is not passing; 0 when none. */
-  stuckMs: number;
-  /** `lab/exercise` → cell; absent cells are not started. */
-  cells: Record<string, BoardCell>;
-}
-
-export interface BoardSnapshot {
-  workshop: {
-    code: string; title: string; status: WorkshopStatus; startsAt: number; endsAt: number; endedAt?: number;
-    seats: number; seatsUsed: number; lessons: BoardLesson[]; exercises: number;
-  };
-  /** Server clock when the snapshot was made, so a browser with a skewed clock still shows the right time left. */
-  now: number;
-  /** Most stuck first: fewest done, then longest failing, then longest idle, then name. */
-  roster: BoardRow[];
 }
 
 export function cellKey(lab: string, exercise: string): string {

@@ -15,7 +15,8 @@ export const MAX_STARTS_IN_MS = 14 * 24 * 60 * 60_000;
 export const MAX_EXTEND_MS = 4 * 60 * 60_000;
 export const MAX_BROADCAST_CHARS = 500;
 
-export type WorkshopStatus = 'scheduled' | 'running' | 'ended';
+export type { WorkshopStatus } from '../../src/lib/workshop-view.ts';
+import type { WorkshopStatus } from '../../src/lib/workshop-view.ts';
 
 export interface Workshop {
   id: string;

@@ -61,16 +61,8 @@ export interface CreateInput {
   startsIn?: unknown;
 }
 
-/** What a learner's page may know about their workshop. */
-export interface LearnerView {
-  workshop: {
-    code: string; title: string; status: WorkshopStatus; startsAt: number; endsAt: number; endedAt?: number;
-    lessons: Array<{ slug: string; number: number; title: string; navTitle: string; exercises: number }>;
-  };
-  seat: { name: string };
-  broadcast?: { message: string; at: number };
-  now: number;
-}
+export type { LearnerView } from '../../src/lib/workshop-view.ts';
+import type { LearnerView } from '../../src/lib/workshop-view.ts';
 
 export class Workshops {
   readonly store: WorkshopStore;

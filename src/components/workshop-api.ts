@@ -3,8 +3,7 @@
  * error, the instructor's credentials (kept in this tab's sessionStorage, never in the address bar after
  * the first load), and time formatting against the server's clock.
  */
-import type { BoardSnapshot } from '../../lab-server/workshops/board.ts';
-import type { LearnerView } from '../../lab-server/workshops/service.ts';
+import type { BoardSnapshot, LearnerView } from '../lib/workshop-view.ts';
 
 export type { BoardSnapshot, LearnerView };
 export type BoardRow = BoardSnapshot['roster'][number];
