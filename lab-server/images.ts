@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LabError } from './errors.ts';
 
 export type LabImageName = 'shell' | 'web' | 'redis' | 'app';
 
@@ -51,7 +52,7 @@ export interface ImageRefs {
 
 export function labImage(name: LabImageName): LabImage {
   const image = LAB_IMAGES.find((candidate) => candidate.name === name);
-  if (!image) throw new Error(`no lab image named ${name}`);
+  if (!image) throw new LabError('IMAGE_MISSING', `There is no lab image named ${name}; the lab images are ${LAB_IMAGES.map((i) => i.name).join(', ')}.`);
   return image;
 }
 

@@ -13,6 +13,7 @@
  * `bulkhead-check`) and kill it, and the next check starts a new one. Checks are feedback, not an exam:
  * someone determined can fake their own results (docs/security.md).
  */
+import { LabError } from '../errors.ts';
 import { randomBytes } from 'node:crypto';
 import type { SandboxHandle, SandboxProcess, SandboxRuntime } from '../runtime/sandbox-runtime.ts';
 
@@ -32,7 +33,12 @@ export interface ScriptResult {
 }
 
 /** The check run as a whole failed; the message is a reason a learner can read. */
-export class AgentError extends Error {}
+export class AgentError extends LabError {
+  constructor(reason: string) {
+    super('CHECK_AGENT', reason);
+    this.name = 'AgentError';
+  }
+}
 
 /** The name the agent's process shows in `ps`. */
 export const AGENT_NAME = 'bulkhead-check';

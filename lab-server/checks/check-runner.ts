@@ -8,6 +8,7 @@
  * A check run: Session prompt → CheckRunner.onPrompt → (debounce) → request → checkExercises
  * (run-criterion.ts) → CheckAgent.run (agent.ts) → results → Progress.record and the page.
  */
+import { LabError } from '../errors.ts';
 import type { Exercise } from '../../src/lib/lesson-schema.ts';
 import type { ServerControl } from '../../src/lib/protocol.ts';
 import type { SandboxHandle, SandboxRuntime } from '../runtime/sandbox-runtime.ts';
@@ -30,7 +31,7 @@ export class CheckLimiter {
   private readonly waiting: Array<() => void> = [];
 
   constructor(limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) throw new Error(`check concurrency must be a positive integer, got ${limit}`);
+    if (!Number.isInteger(limit) || limit < 1) throw new LabError('CONFIG_INVALID', `CHECK_CONCURRENCY must be a positive integer, got ${limit}.`);
     this.limit = limit;
   }
 
