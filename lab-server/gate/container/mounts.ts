@@ -1,35 +1,19 @@
 /**
- * What a container may mount: named volumes of the session (created with labels on first use), sized
- * tmpfs mounts (always nosuid,nodev), and `--volumes-from` the session's own containers. Host paths,
- * bind mounts, volume drivers and their options, subpaths and mount propagation are refused: each hands
- * the container the host's own files. Nothing may cover /proc, /sys or /dev (except /dev/shm).
+ * What a container may mount: named volumes of the session (created with labels on first use), tmpfs
+ * (container/tmpfs.ts), and `--volumes-from` the session's own containers. Host paths, bind mounts,
+ * volume drivers and their options, subpaths and mount propagation are refused: each hands the
+ * container the host's own files. Every target passes container/mount-target.ts.
  */
 import type { GatePolicy } from '../policy.ts';
-import { bool, checkContainerPath, checkKeys, int, isKernelPath, isZero, list, requireObject, str, strList, strMap } from '../fields.ts';
+import { bool, checkKeys, isZero, list, requireObject, str, strList, strMap } from '../fields.ts';
 import { learnerLabels } from '../learner-labels.ts';
 import { badRequest, forbidden } from '../refusal.ts';
 import type { JsonObject, JsonValue } from '../strict-json.ts';
 import type { CreateLookups } from './lookups.ts';
+import { checkMountTarget } from './mount-target.ts';
+import { checkTmpfs, tmpfsMount } from './tmpfs.ts';
 
-const KERNEL_WHY = 'hide the kernel\'s protections from the runtime';
-const CVE = ' (runc CVE-2019-19921)';
 const BIND_WHY = 'a bind mount hands the container the host\'s own files; mounting / or /var/run/docker.sock is root on the host.';
-const TMPFS_UNITS = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 } as const;
-
-/** How each kind of mount names its target in a refusal. */
-const TARGETS = {
-  bind: { path: 'the mount target', refused: (p: string) => `mounting over ${p}`, why: `volumes over /proc, /sys or /dev ${KERNEL_WHY}${CVE}` },
-  mount: { path: 'the mount target', refused: (p: string) => `mounting over ${p}`, why: `mounts over /proc, /sys or /dev ${KERNEL_WHY}${CVE}` },
-  tmpfs: { path: 'the tmpfs path', refused: (p: string) => `a tmpfs over ${p}`, why: `mounts over /proc, /sys or /dev ${KERNEL_WHY}` },
-  volume: { path: 'the volume path', refused: (p: string) => `a volume at ${p}`, why: `volumes over /proc, /sys or /dev ${KERNEL_WHY}${CVE}` },
-} as const;
-
-/** The one rule for every mount target: a canonical container path, not over the kernel's interfaces. */
-export function checkMountTarget(path: string, kind: keyof typeof TARGETS): void {
-  const target = TARGETS[kind];
-  checkContainerPath(path, target.path);
-  if (isKernelPath(path)) throw forbidden(target.refused(path), target.why, 'threats');
-}
 
 /** `-v name:/path[:ro|rw|nocopy]`: named volumes only, rewritten to the session's engine names. */
 async function checkBinds(binds: string[], lookups: CreateLookups): Promise<string[]> {
@@ -74,19 +58,6 @@ async function volumeMount(mount: JsonObject, base: JsonObject, where: string, l
   return { ...base, ...(source ? { Source: await lookups.volume(source) } : {}), ...(Object.keys(options).length ? { VolumeOptions: options } : {}) };
 }
 
-function tmpfsMount(mount: JsonObject, base: JsonObject, where: string, policy: GatePolicy): JsonObject {
-  if (str(mount, 'Source', where) !== '') throw badRequest(`${where}: a tmpfs mount has no Source.`);
-  if (!isZero(mount.VolumeOptions)) throw badRequest(`${where}: VolumeOptions on a tmpfs mount.`);
-  const to = mount.TmpfsOptions === undefined || mount.TmpfsOptions === null ? ({} as JsonObject) : requireObject(mount.TmpfsOptions, `${where}.TmpfsOptions`);
-  checkKeys(to, ['SizeBytes', 'Mode', 'Options'], `${where}.TmpfsOptions`);
-  if (!isZero(to.Options)) throw forbidden('raw tmpfs options', 'only size and mode are available', 'hardening');
-  const size = int(to, 'SizeBytes', where) ?? 0;
-  if (size < 0 || size > policy.tmpfsBytesMax) throw forbidden(`a tmpfs of ${size} bytes`, `tmpfs lives in memory; the lab allows ${policy.tmpfsBytesMax} bytes per mount`, 'cgroups');
-  const mode = int(to, 'Mode', where) ?? 0;
-  if (mode < 0 || mode > 0o7777) throw badRequest(`${where}: invalid tmpfs mode.`);
-  return { ...base, TmpfsOptions: { SizeBytes: size || policy.tmpfsBytesMax, ...(mode ? { Mode: mode } : {}) } };
-}
-
 /** `--mount`: volume and tmpfs mounts; bind, npipe and cluster mounts are refused. */
 async function checkMounts(mounts: JsonValue[], lookups: CreateLookups, policy: GatePolicy): Promise<JsonObject[]> {
   const out: JsonObject[] = [];
@@ -105,34 +76,6 @@ async function checkMounts(mounts: JsonValue[], lookups: CreateLookups, policy: 
     else if (type === 'tmpfs') out.push(tmpfsMount(mount, base, where, policy));
     else if (type === 'bind') throw forbidden(`a bind mount of ${JSON.stringify(str(mount, 'Source', where).slice(0, 60))}`, `${BIND_WHY} Use a named volume or --tmpfs`, 'daemon');
     else throw forbidden(`a mount of type ${JSON.stringify(type.slice(0, 20))}`, 'only volume and tmpfs mounts are available', 'daemon');
-  }
-  return out;
-}
-
-/** `--tmpfs /path:options`: size within the cap (the cap when unset), always nosuid,nodev, never exec. */
-function checkTmpfs(tmpfs: Record<string, string>, policy: GatePolicy): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [path, options] of Object.entries(tmpfs)) {
-    checkMountTarget(path, 'tmpfs');
-    const kept: string[] = [];
-    let size = policy.tmpfsBytesMax;
-    for (const option of options.split(',').filter(Boolean)) {
-      const [key = '', value] = option.split('=');
-      if (key === 'size' && value !== undefined) {
-        const match = /^([0-9]{1,12})([kmg]?)$/i.exec(value);
-        if (!match) throw badRequest(`invalid tmpfs size ${JSON.stringify(value)}.`);
-        size = Number(match[1]) * TMPFS_UNITS[match[2]!.toLowerCase() as keyof typeof TMPFS_UNITS];
-        if (size > policy.tmpfsBytesMax || size === 0) throw forbidden(`a tmpfs of ${value}`, `tmpfs lives in memory; the lab allows ${policy.tmpfsBytesMax / 1024 / 1024}m per mount`, 'cgroups');
-      } else if (['mode', 'uid', 'gid'].includes(key) && value !== undefined && /^[0-7]{1,5}$|^[0-9]{1,10}$/.test(value)) {
-        kept.push(`${key}=${value}`);
-      } else if (['ro', 'rw', 'noexec', 'exec', 'nosuid', 'nodev', 'noatime', 'relatime'].includes(option)) {
-        kept.push(option);
-      } else {
-        throw forbidden(`the tmpfs option ${JSON.stringify(option.slice(0, 40))}`, 'only size, mode, uid, gid, ro/rw, noexec/exec, nosuid, nodev and atime options are available; a tmpfs is always nosuid,nodev here', 'hardening');
-      }
-    }
-    const filtered = kept.filter((o) => o !== 'exec');
-    out[path] = [...filtered, 'nosuid', 'nodev', `size=${size}`].filter((o, i, all) => all.indexOf(o) === i).join(',');
   }
   return out;
 }

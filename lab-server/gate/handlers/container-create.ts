@@ -10,16 +10,18 @@
  * - `--cap-drop` anything, `--cap-add` from the policy's allowlist (container/security.ts);
  * - memory, CPU, pids, /dev/shm and tmpfs up to the policy's caps, the caps when unset; nofile up to
  *   4096 (container/resources.ts);
- * - named volumes, sized nosuid,nodev tmpfs, `--volumes-from` the session's containers (container/mounts.ts);
+ * - named volumes and `--volumes-from` the session's containers (container/mounts.ts), sized nosuid,nodev
+ *   tmpfs (container/tmpfs.ts);
  * - the session network, `none`, the session's own networks and containers, with the learner's name as
  *   alias (container/network.ts); json-file logs rotated at 1 MiB (container/host-config.ts).
  *
  * Refused, each with its reason and lesson: privileged mode, published ports, devices, sysctls, cgroup
  * escapes, DNS and host entries (container/refused.ts); host paths and bind mounts, volume drivers and
- * options, mounts over /proc, /sys, /dev (container/mounts.ts); seccomp, AppArmor, SELinux and /proc
- * mask changes, host namespaces, other runtimes (container/security.ts); limits above the caps, swap,
- * negative OOM scores (container/resources.ts); root users and /proc working directories
- * (container/user.ts); `bulkhead.*` labels (learner-labels.ts). The caps are the policy's (policy.ts).
+ * their options (container/mounts.ts); mounts over /proc, /sys, /dev (container/mount-target.ts);
+ * seccomp, AppArmor, SELinux and /proc mask changes, host namespaces, other runtimes
+ * (container/security.ts); limits above the caps, swap, negative OOM scores (container/resources.ts);
+ * root users and /proc working directories (container/user.ts); `bulkhead.*` labels
+ * (learner-labels.ts). The caps are the session's policy (policy.ts).
  */
 import { engineJson, type SessionContext } from '../context.ts';
 import { checkKeys, LINUX_PLATFORM, requireObject, str, strList } from '../fields.ts';
