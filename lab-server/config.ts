@@ -11,6 +11,17 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 const positiveInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
+/** Image references as `docker pull` takes them (`debian:trixie-slim`, `python`), lower-case, no digest. */
+const IMAGE_REF = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?$/;
+/** `none`, or comma-separated image references; `bulkhead/*` is the catalog and needs no entry. */
+const imageList = z.string().transform((value, ctx) => {
+  if (value.trim() === 'none') return [];
+  const refs = value.split(',').map((ref) => ref.trim()).filter(Boolean);
+  const bad = refs.filter((ref) => !IMAGE_REF.test(ref) || ref.startsWith('bulkhead/'));
+  if (bad.length) ctx.addIssue({ code: 'custom', message: `not an image reference outside bulkhead/*: ${bad.join(', ')} (write refs such as debian:trixie-slim, comma-separated, or none)` });
+  return refs;
+});
+
 /** Setting name → environment variable; documented in docs/configuration.md. */
 const schema = z.object({
   /** TCP port of the one HTTP + WebSocket listener. */
@@ -57,6 +68,29 @@ const schema = z.object({
    * resolve every `*.localhost` to loopback); a public deployment needs a wildcard DNS record and a
    * wildcard TLS certificate for it, ideally on a registrable domain of its own.
    */
+  // The Docker gate's limits per session (docs/gate.md). Unset means the gate's own default (gate/policy.ts).
+  /** Containers per session. */
+  GATE_MAX_CONTAINERS: positiveInt(1, 100).optional(),
+  /** Image tags a session may own. */
+  GATE_MAX_IMAGES: positiveInt(1, 100).optional(),
+  /** Named volumes per session. */
+  GATE_MAX_VOLUMES: positiveInt(1, 100).optional(),
+  /** Networks a session may create besides its own. */
+  GATE_MAX_NETWORKS: positiveInt(1, 50).optional(),
+  /** Memory cap of each container and build a learner starts, in MiB. */
+  GATE_MAX_MEMORY_MIB: positiveInt(16, 16_384).optional(),
+  /** CPU cap of each container and build, in thousandths of a CPU. */
+  GATE_MAX_MILLI_CPUS: positiveInt(10, 16_000).optional(),
+  /** Process cap of each container. */
+  GATE_MAX_PIDS: positiveInt(16, 4096).optional(),
+  /** Size cap of each tmpfs mount and /dev/shm, in MiB. */
+  GATE_MAX_TMPFS_MIB: positiveInt(1, 1024).optional(),
+  /** Largest `docker build` context, in MiB. */
+  GATE_MAX_BUILD_CONTEXT_MIB: positiveInt(1, 1024).optional(),
+  /** A `docker build` running longer is cancelled, in minutes. */
+  GATE_BUILD_TIMEOUT_MIN: positiveInt(1, 120).optional(),
+  /** Images beyond the catalog that learners may pull, run and build FROM (`none` for the catalog only). */
+  GATE_IMAGE_ALLOWLIST: imageList.optional(),
   PREVIEW_HOST: z.string().regex(/^(?=.{1,200}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/, 'a lower-case DNS name such as localhost or preview.example.net').default('localhost'),
 }).strict();
 
@@ -74,6 +108,23 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     return `${name}=${JSON.stringify(env[name])}: ${issue.message}`;
   });
   throw new LabError('CONFIG_INVALID', `Invalid lab-server setting${lines.length > 1 ? 's' : ''}:\n  ${lines.join('\n  ')}`);
+}
+
+const MIB = 1024 * 1024;
+
+/** The operator's GATE_* settings in the units of the gate's policy (buildGatePolicy in gate/policy.ts); unset ones are left out. */
+export function gatePolicyOverrides(config: Config): {
+  maxContainers?: number; maxImages?: number; maxVolumes?: number; maxNetworks?: number; memoryBytesMax?: number; nanoCpusMax?: number;
+  pidsMax?: number; tmpfsBytesMax?: number; buildContextBytesMax?: number; buildTimeoutMs?: number; imageAllowlist?: string[];
+} {
+  const scaled = (value: number | undefined, factor: number) => (value === undefined ? undefined : value * factor);
+  return {
+    maxContainers: config.GATE_MAX_CONTAINERS, maxImages: config.GATE_MAX_IMAGES, maxVolumes: config.GATE_MAX_VOLUMES,
+    maxNetworks: config.GATE_MAX_NETWORKS, memoryBytesMax: scaled(config.GATE_MAX_MEMORY_MIB, MIB),
+    nanoCpusMax: scaled(config.GATE_MAX_MILLI_CPUS, 1_000_000), pidsMax: config.GATE_MAX_PIDS,
+    tmpfsBytesMax: scaled(config.GATE_MAX_TMPFS_MIB, MIB), buildContextBytesMax: scaled(config.GATE_MAX_BUILD_CONTEXT_MIB, MIB),
+    buildTimeoutMs: scaled(config.GATE_BUILD_TIMEOUT_MIN, 60_000), imageAllowlist: config.GATE_IMAGE_ALLOWLIST,
+  };
 }
 
 export function allowedOrigins(config: Config): string[] {

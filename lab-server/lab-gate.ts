@@ -5,8 +5,8 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Lesson } from '../src/lib/lesson-schema.ts';
-import type { Config } from './config.ts';
-import { DockerGate, removeSessionObjects, type GateLog } from './gate/index.ts';
+import { gatePolicyOverrides, type Config } from './config.ts';
+import { buildGatePolicy, DockerGate, removeSessionObjects, type GateLog } from './gate/index.ts';
 
 /** Parent of every session's gate folder: root-only, so only the sandbox that mounts a folder reaches its socket. */
 export function gatesRoot(config: Config): string {
@@ -25,7 +25,7 @@ export async function startGate(options: {
   const gate = new DockerGate({
     engineSocket: options.config.DOCKER_SOCKET, instance: options.instance, session: options.session,
     socketDir: gateDirFor(options.config, options.session), network: options.network,
-    policy: { allowRoot: options.lab.allowRoot }, log: options.log,
+    policy: buildGatePolicy(options.lab, gatePolicyOverrides(options.config)), log: options.log,
   });
   await gate.start();
   return gate;

@@ -4,7 +4,7 @@
  */
 import type { EngineCall, EngineClient } from './engine.ts';
 import type { GatePolicy } from './policy.ts';
-import { GateRefusal } from './refusal.ts';
+import { engineRefusal, type GateRefusal } from './refusal.ts';
 import { toLearnerText, type SessionIdentity } from './naming.ts';
 
 export interface GateLog {
@@ -44,7 +44,7 @@ export function engineFailure(ctx: SessionContext, status: number, body: Buffer)
     const parsed = JSON.parse(message) as { message?: unknown };
     if (typeof parsed.message === 'string') message = parsed.message;
   } catch { /* plain text */ }
-  return new GateRefusal(status, 'ENGINE', toLearnerText(ctx.id, message.slice(0, 4096)));
+  return engineRefusal(status, toLearnerText(ctx.id, message.slice(0, 4096)));
 }
 
 /** Calls the engine and parses its JSON answer; an engine error becomes the learner's error. */

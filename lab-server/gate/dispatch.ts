@@ -5,13 +5,15 @@
  */
 import type { SessionContext } from './context.ts';
 import * as containers from './handlers/containers.ts';
+import { create as containerCreate } from './handlers/container-create.ts';
+import * as exec from './handlers/exec.ts';
 import * as images from './handlers/images.ts';
 import * as networks from './handlers/networks.ts';
 import * as system from './handlers/system.ts';
 import * as volumes from './handlers/volumes.ts';
 import { archive } from './handlers/archive.ts';
 import { build } from './handlers/build.ts';
-import { forbidden, GateRefusal } from './refusal.ts';
+import { forbidden, notFound, type Lesson } from './refusal.ts';
 import type { GateReply, GateRequest } from './reply.ts';
 import type { RouteName } from './routes.ts';
 
@@ -39,7 +41,7 @@ export const REFUSED_ROUTES: ReadonlySet<RouteName> = new Set<RouteName>([
 
 type Handler = (ctx: SessionContext, req: GateRequest) => Promise<GateReply>;
 
-const refuse = (what: string, why: string, lesson: Parameters<typeof forbidden>[2]): Handler => async () => { throw forbidden(what, why, lesson); };
+const refuse = (what: string, why: string, lesson: Lesson): Handler => async () => { throw forbidden(what, why, lesson); };
 
 const HANDLERS: Record<RouteName, Handler> = {
   ping: system.ping,
@@ -47,7 +49,7 @@ const HANDLERS: Record<RouteName, Handler> = {
   info: system.info,
   events: system.events,
   containerList: containers.list,
-  containerCreate: containers.create,
+  containerCreate,
   containerPrune: containers.prune,
   containerInspect: containers.inspect,
   containerTop: containers.top,
@@ -64,15 +66,15 @@ const HANDLERS: Record<RouteName, Handler> = {
   containerWait: containers.wait,
   containerRename: containers.rename,
   containerAttach: containers.attach,
-  containerExec: containers.execCreate,
+  containerExec: exec.create,
   containerDelete: containers.remove,
   containerArchive: archive,
   containerExport: refuse('docker export', 'exporting a container\'s filesystem is not part of the lab; use docker diff to see what changed', 'images'),
   containerUpdate: refuse('docker update', 'limits are set when a container is created; recreate it with the limits you want', 'cgroups'),
   commit: refuse('docker commit', 'images are made with docker build in the lab, from a Dockerfile you can review', 'best-practices'),
-  execStart: containers.execStart,
-  execResize: containers.execResize,
-  execInspect: containers.execInspect,
+  execStart: exec.start,
+  execResize: exec.resize,
+  execInspect: exec.inspect,
   imageList: images.list,
   imageCreate: images.pull,
   imageInspect: images.inspect,
@@ -102,7 +104,7 @@ const HANDLERS: Record<RouteName, Handler> = {
   plugins: async (_ctx, req) => {
     // `docker inspect NAME` tries a plugin too: answer "not found" so it moves on, refuse everything else.
     const inspect = /^\/plugins\/([^/]+)\/json$/.exec(req.path);
-    if (req.method === 'GET' && inspect) throw new GateRefusal(404, 'NOT_FOUND', `plugin ${inspect[1]} not found`);
+    if (req.method === 'GET' && inspect) throw notFound(`plugin ${inspect[1]} not found`);
     if (req.method === 'GET' && req.path === '/plugins') return { kind: 'json', status: 200, body: [] };
     throw forbidden('managing plugins', 'plugins run as root on the host with whatever privileges they ask for', 'daemon');
   },

@@ -124,3 +124,14 @@ export function isKernelPath(path: string): boolean {
   if (path === '/' || path === '/dev/shm') return path === '/';
   return FORBIDDEN_MOUNT_ROOTS.some((root) => path === root || path.startsWith(`${root}/`));
 }
+
+/** A signal as the engine accepts it: a name (with or without SIG) or a number. */
+export const SIGNAL = /^(SIG)?[A-Z0-9+-]{1,16}$|^[0-9]{1,2}$/;
+
+/** A Linux platform (`linux`, `linux/amd64`, `linux/arm64/v8`): the only kind this engine runs. */
+export const LINUX_PLATFORM = /^linux(\/[a-z0-9]+(\/[a-z0-9]+)?)?$/;
+
+/** `[height, width]` of a terminal, as create, exec and exec start carry it. */
+export function isConsoleSize(value: JsonValue | undefined): value is [number, number] {
+  return Array.isArray(value) && value.length === 2 && value.every((n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 && n < 10_000);
+}

@@ -11,12 +11,12 @@ import { removeSessionObjects, engineApiVersion, type RemovedObjects } from './c
 import { serializer, SILENT_LOG, type GateLog, type SessionContext } from './context.ts';
 import { HttpEngineClient } from './engine.ts';
 import { sessionIdentity } from './naming.ts';
-import { resolvePolicy, type GatePolicy } from './policy.ts';
+import { buildGatePolicy, type GatePolicy } from './policy.ts';
 import { compareVersions, MIN_API_VERSION } from './request.ts';
 import { createGateServer } from './server.ts';
 
 export { removeSessionObjects, type RemovedObjects } from './cleanup.ts';
-export { DEFAULT_POLICY, DOCKER_DEFAULT_CAPS, type GatePolicy } from './policy.ts';
+export { buildGatePolicy, DEFAULT_POLICY, DOCKER_DEFAULT_CAPS, type GatePolicy } from './policy.ts';
 export type { GateLog } from './context.ts';
 
 /** The learner in the sandbox (uid 1000) must be able to connect; nobody else sees the directory. */
@@ -33,6 +33,7 @@ export interface DockerGateOptions {
   socketDir: string;
   /** Engine name of the session's internal network (created by the runtime before the gate starts). */
   network: string;
+  /** A policy from buildGatePolicy (lab-gate.ts) or, in tests, the fields that differ from the defaults. */
   policy?: Partial<GatePolicy>;
   log?: GateLog;
 }
@@ -48,7 +49,7 @@ export class DockerGate {
 
   constructor(options: DockerGateOptions) {
     this.options = options;
-    this.policy = resolvePolicy(options.policy);
+    this.policy = buildGatePolicy({ allowRoot: options.policy?.allowRoot }, options.policy);
     this.log = options.log ?? SILENT_LOG;
     this.socketPath = join(options.socketDir, SOCKET_NAME);
   }

@@ -2,61 +2,67 @@
  * Every answer the gate gives instead of the engine's. A refusal looks like an engine error (JSON
  * `{"message": ...}` with an HTTP status) so the docker CLI and Compose print it as they would print the
  * engine's own, and its message teaches: what was refused, why it is dangerous, which lesson covers it.
+ * A refusal is a `LabError`: its code is one of the protocol's, its status the HTTP status it answers with.
  */
+import { LabError, type ErrorCode } from '../errors.ts';
 
 /** The course's lesson slugs a refusal may point to. */
 export type Lesson =
   | 'compose' | 'inspect' | 'threats' | 'namespaces' | 'cgroups' | 'daemon' | 'images'
   | 'capabilities' | 'user-namespaces' | 'hardening' | 'best-practices';
 
-export class GateRefusal extends Error {
-  readonly status: number;
-  readonly code: string;
-  constructor(status: number, code: string, message: string) {
-    super(message);
-    this.status = status;
-    this.code = code;
+/** The codes the gate answers with; ENGINE_ERROR carries the engine's own status. */
+export type GateCode = Extract<ErrorCode,
+  'POLICY' | 'QUOTA' | 'UNSUPPORTED' | 'NOT_FOUND' | 'METHOD' | 'TOO_LARGE' | 'URI_TOO_LONG' | 'BAD_REQUEST' | 'ENGINE_ERROR'>;
+
+export class GateRefusal extends LabError {
+  declare readonly code: GateCode;
+  constructor(code: GateCode, message: string, options: { status?: number; cause?: unknown } = {}) {
+    super(code, message, options);
     this.name = 'GateRefusal';
   }
 }
 
 /** A request the lab's policy does not allow: 403, like an authorization plugin's denial. */
 export function forbidden(what: string, why: string, lesson: Lesson): GateRefusal {
-  return new GateRefusal(403, 'POLICY', `Bulkhead lab: ${what} is not allowed here: ${why} (lesson "${lesson}").`);
+  return new GateRefusal('POLICY', `Bulkhead lab: ${what} is not allowed here: ${why} (lesson "${lesson}").`);
 }
 
 /** A request the gate does not understand or that is malformed: 400. Fail closed, say what to change. */
 export function badRequest(message: string): GateRefusal {
-  return new GateRefusal(400, 'BAD_REQUEST', `Bulkhead lab: ${message}`);
+  return new GateRefusal('BAD_REQUEST', `Bulkhead lab: ${message}`);
+}
+
+/** A request or build context above the gate's bounds: 413. */
+export function tooLarge(message = 'the request body is too large.'): GateRefusal {
+  return new GateRefusal('TOO_LARGE', `Bulkhead lab: ${message}`);
 }
 
 /** An endpoint outside the allowlist. */
 export function unsupported(method: string, path: string): GateRefusal {
-  return new GateRefusal(403, 'UNSUPPORTED',
+  return new GateRefusal('UNSUPPORTED',
     `Bulkhead lab: ${method} ${path} is not available in the lab: the lab's Docker gate lets through only the commands the course uses (run, exec, logs, inspect, ps, images, build, network, volume, compose); everything else is refused so that nothing it does not understand reaches the Docker Engine (lesson "daemon").`);
 }
 
 /** A quota reached: 403 with the number. */
 export function quota(kind: string, max: number): GateRefusal {
-  return new GateRefusal(403, 'QUOTA',
+  return new GateRefusal('QUOTA',
     `Bulkhead lab: this lab allows at most ${max} ${kind}; remove one you no longer need (\`docker ${kind.replace(/s$/, '')} rm ...\`) and try again. Limits keep one learner from exhausting a machine others share (lesson "cgroups").`);
 }
 
 /** Objects of other sessions and of the lab itself answer exactly like missing ones, with the engine's wording. */
-export function noSuchContainer(ref: string): GateRefusal {
-  return new GateRefusal(404, 'NOT_FOUND', `No such container: ${ref}`);
+export function notFound(message: string): GateRefusal {
+  return new GateRefusal('NOT_FOUND', message);
 }
-export function noSuchNetwork(ref: string): GateRefusal {
-  return new GateRefusal(404, 'NOT_FOUND', `network ${ref} not found`);
-}
-export function noSuchVolume(ref: string): GateRefusal {
-  return new GateRefusal(404, 'NOT_FOUND', `get ${ref}: no such volume`);
-}
-export function noSuchImage(ref: string): GateRefusal {
-  return new GateRefusal(404, 'NOT_FOUND', `No such image: ${ref}`);
-}
-export function noSuchExec(ref: string): GateRefusal {
-  return new GateRefusal(404, 'NOT_FOUND', `No such exec instance: ${ref}`);
+export const noSuchContainer = (ref: string) => notFound(`No such container: ${ref}`);
+export const noSuchNetwork = (ref: string) => notFound(`network ${ref} not found`);
+export const noSuchVolume = (ref: string) => notFound(`get ${ref}: no such volume`);
+export const noSuchImage = (ref: string) => notFound(`No such image: ${ref}`);
+export const noSuchExec = (ref: string) => notFound(`No such exec instance: ${ref}`);
+
+/** An engine error passed on to the learner with the engine's status (the text is rewritten by the caller). */
+export function engineRefusal(status: number, message: string): GateRefusal {
+  return new GateRefusal('ENGINE_ERROR', message, { status });
 }
 
 /** The body an engine error carries. */

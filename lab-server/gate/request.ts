@@ -44,10 +44,10 @@ function decodeComponent(raw: string, what: string): string {
 
 export function parseTarget(rawMethod: string, rawTarget: string): ParsedTarget {
   if (!(METHODS as readonly string[]).includes(rawMethod)) {
-    throw new GateRefusal(405, 'METHOD', `Bulkhead lab: the HTTP method ${JSON.stringify(rawMethod.slice(0, 16))} is not accepted by the lab's Docker gate (methods are case-sensitive: ${METHODS.join(', ')}).`);
+    throw new GateRefusal('METHOD', `Bulkhead lab: the HTTP method ${JSON.stringify(rawMethod.slice(0, 16))} is not accepted by the lab's Docker gate (methods are case-sensitive: ${METHODS.join(', ')}).`);
   }
   const method = rawMethod as Method;
-  if (rawTarget.length > MAX_TARGET_CHARS) throw new GateRefusal(414, 'URI_TOO_LONG', 'Bulkhead lab: the request URL is too long.');
+  if (rawTarget.length > MAX_TARGET_CHARS) throw new GateRefusal('URI_TOO_LONG', 'Bulkhead lab: the request URL is too long.');
   if (!rawTarget.startsWith('/')) throw badRequest('the request target must be a path starting with "/" (no absolute URLs).');
   if (!/^[\x21-\x7e]+$/.test(rawTarget) || rawTarget.includes('#')) throw badRequest('the request target contains characters a URL may not contain.');
   const q = rawTarget.indexOf('?');

@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import { bodyKind, dispatch, REFUSED_ROUTES } from './dispatch.ts';
 import type { SessionContext } from './context.ts';
 import { EngineError } from './engine.ts';
-import { badRequest, errorBody, GateRefusal, unsupported } from './refusal.ts';
+import { badRequest, engineRefusal, errorBody, GateRefusal, tooLarge, unsupported } from './refusal.ts';
 import type { GateReply, GateRequest } from './reply.ts';
 import { bodyFraming, compareVersions, headerValue, parseTarget } from './request.ts';
 import { matchRoute } from './routes.ts';
@@ -22,12 +22,12 @@ const MAX_CONNECTIONS = 64;
 const HEADERS_TIMEOUT_MS = 15_000;
 const MAX_LINE_BYTES = 1024 * 1024;
 
-async function readBody(stream: NodeJS.ReadableStream, max: number, tooLarge: () => GateRefusal): Promise<Buffer> {
+async function readBody(stream: NodeJS.ReadableStream, max: number, refusal: () => GateRefusal): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stream) {
     size += (chunk as Buffer).length;
-    if (size > max) throw tooLarge();
+    if (size > max) throw refusal();
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
@@ -56,14 +56,15 @@ async function readRequestBody(ctx: SessionContext, req: GateRequest, rawHeaders
     // Read and drop the body first: a client still sending (docker load, docker import) would otherwise
     // see a broken connection instead of the reason.
     const max = ctx.policy.buildContextBytesMax;
-    await readBody(body, max, () => new GateRefusal(413, 'TOO_LARGE', 'Bulkhead lab: the request body is too large.'));
+    await readBody(body, max, () => tooLarge());
     if (REFUSED_ROUTES.has(req.route.name)) return;
     throw badRequest(`${req.method} ${req.path} takes no request body; the lab's gate refuses one (the Docker Engine once read HostConfig from such bodies).`);
   }
   if (kind === 'tar') {
     const max = ctx.policy.buildContextBytesMax;
-    if (framing.kind === 'length' && framing.length > max) throw new GateRefusal(413, 'TOO_LARGE', `Bulkhead lab: the build context is larger than ${max / 1024 / 1024} MiB; add a .dockerignore (lesson "best-practices").`);
-    req.raw = await readBody(body, max, () => new GateRefusal(413, 'TOO_LARGE', `Bulkhead lab: the build context is larger than ${max / 1024 / 1024} MiB; add a .dockerignore (lesson "best-practices").`));
+    const contextTooLarge = () => tooLarge(`the build context is larger than ${max / 1024 / 1024} MiB; add a .dockerignore (lesson "best-practices").`);
+    if (framing.kind === 'length' && framing.length > max) throw contextTooLarge();
+    req.raw = await readBody(body, max, contextTooLarge);
     return;
   }
   if (framing.kind === 'chunked') throw badRequest('JSON request bodies must be sent with a Content-Length, not chunked.');
@@ -71,9 +72,9 @@ async function readRequestBody(ctx: SessionContext, req: GateRequest, rawHeaders
     if (kind === 'json') throw badRequest(`${req.method} ${req.path} needs a JSON body.`);
     return;
   }
-  if (framing.length > MAX_JSON_BODY_BYTES) throw new GateRefusal(413, 'TOO_LARGE', 'Bulkhead lab: the request body is too large.');
+  if (framing.length > MAX_JSON_BODY_BYTES) throw tooLarge();
   if (!isJsonContentType(headerValue(rawHeaders, 'content-type'))) throw badRequest('Content-Type specified () must be \'application/json\'');
-  req.json = parseStrictJson(await readBody(body, MAX_JSON_BODY_BYTES, () => new GateRefusal(413, 'TOO_LARGE', 'Bulkhead lab: the request body is too large.')));
+  req.json = parseStrictJson(await readBody(body, MAX_JSON_BODY_BYTES, () => tooLarge()));
 }
 
 function failure(ctx: SessionContext, error: unknown): { status: number; message: string } {
@@ -90,7 +91,7 @@ async function writeLines(reply: Extract<GateReply, { kind: 'stream' }>, res: Se
   let pending = '';
   for await (const chunk of reply.stream) {
     pending += (chunk as Buffer).toString('utf8');
-    if (pending.length > MAX_LINE_BYTES) throw new Error('engine stream line too long');
+    if (pending.length > MAX_LINE_BYTES) throw engineRefusal(502, `the engine sent a stream line longer than ${MAX_LINE_BYTES} bytes`);
     let newline: number;
     while ((newline = pending.indexOf('\n')) !== -1) {
       const line = pending.slice(0, newline).trim();
@@ -177,7 +178,7 @@ async function handleUpgrade(ctx: SessionContext, incoming: IncomingMessage, soc
     if (framing.kind === 'chunked') throw badRequest('an upgrade request body must have a Content-Length.');
     const length = framing.kind === 'length' ? framing.length : 0;
     if (length > 0 && req.route.name !== 'execStart') throw badRequest(`${req.method} ${req.path} takes no request body.`);
-    if (length > MAX_JSON_BODY_BYTES) throw new GateRefusal(413, 'TOO_LARGE', 'Bulkhead lab: the request body is too large.');
+    if (length > MAX_JSON_BODY_BYTES) throw tooLarge();
     const { body, rest } = await upgradeBody(socket, head, length);
     early = rest;
     if (length > 0) {

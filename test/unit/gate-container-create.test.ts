@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { checkContainerCreate, type CreateLookups } from '../../lab-server/gate/container-create.ts';
-import { resolvePolicy } from '../../lab-server/gate/policy.ts';
+import { checkContainerCreate } from '../../lab-server/gate/handlers/container-create.ts';
+import type { CreateLookups } from '../../lab-server/gate/container/lookups.ts';
+import { buildGatePolicy } from '../../lab-server/gate/policy.ts';
 import { GateRefusal, noSuchContainer } from '../../lab-server/gate/refusal.ts';
 import { parseStrictJson, type JsonObject } from '../../lab-server/gate/strict-json.ts';
 
 const MIB = 1024 * 1024;
-const policy = resolvePolicy({ memoryBytesMax: 256 * MIB, pidsMax: 100 });
+const policy = buildGatePolicy({}, { memoryBytesMax: 256 * MIB, pidsMax: 100 });
 const lookups: CreateLookups = {
   container: async (ref) => { if (ref !== 'db') throw noSuchContainer(ref); return { id: 'c'.repeat(64), engineName: 'bh-x-db' }; },
   network: async (ref) => ({ id: 'n'.repeat(64), engineName: ref === 'bridge' ? 'session-net' : `bh-x-${ref}` }),
@@ -14,7 +15,7 @@ const lookups: CreateLookups = {
 };
 
 async function create(body: object, p = policy, name?: string): Promise<JsonObject> {
-  return (await checkContainerCreate(parseStrictJson(Buffer.from(JSON.stringify(body))), p, lookups, name)).body;
+  return checkContainerCreate(parseStrictJson(Buffer.from(JSON.stringify(body))), p, lookups, name);
 }
 
 async function refusal(body: object, p = policy): Promise<GateRefusal> {
@@ -100,7 +101,7 @@ describe('container create policy', () => {
 
   it('refuses an image that runs as root unless the lab allows root', async () => {
     expect((await refusal({ Image: 'root-image' })).message).toMatch(/this image runs as root/);
-    const out = await create({ Image: 'root-image', HostConfig: {} }, resolvePolicy({ allowRoot: true }));
+    const out = await create({ Image: 'root-image', HostConfig: {} }, buildGatePolicy({ allowRoot: true }));
     expect((out.HostConfig as JsonObject).SecurityOpt).toEqual([]);
   });
 

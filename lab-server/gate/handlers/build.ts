@@ -8,7 +8,9 @@ import { gunzipSync } from 'node:zlib';
 import { isObject, parseStrictJson } from '../strict-json.ts';
 import type { SessionContext } from '../context.ts';
 import { checkDockerfile, parseDockerfile, serializeDockerfile } from '../dockerfile.ts';
-import { isReservedLabel, ownLabels } from '../naming.ts';
+import { ownLabels } from '../naming.ts';
+import { learnerLabels } from '../learner-labels.ts';
+import { LINUX_PLATFORM } from '../fields.ts';
 import { normalizeContextPath, readTar, writeTar } from '../tar.ts';
 import { badRequest, forbidden } from '../refusal.ts';
 import { checkQuery, flag, type GateReply, type GateRequest } from '../reply.ts';
@@ -79,7 +81,7 @@ export async function build(ctx: SessionContext, req: GateRequest): Promise<Gate
   if (!zeroish(q('cachefrom'))) throw forbidden('docker build --cache-from', 'cache images are not checked by the lab', 'best-practices');
   if (flag(req, 'pull')) throw forbidden('docker build --pull', 'the lab\'s base images are on this machine already; nothing is pulled', 'images');
   const platform = q('platform');
-  if (platform && !/^linux(\/[a-z0-9]+(\/[a-z0-9]+)?)?$/.test(platform)) throw badRequest('invalid platform.');
+  if (platform && !LINUX_PLATFORM.test(platform)) throw badRequest('invalid platform.');
   const memory = Number(q('memory') || '0');
   if (!Number.isSafeInteger(memory) || memory < 0 || memory > ctx.policy.memoryBytesMax) throw forbidden(`docker build --memory ${q('memory')}`, `the lab caps builds at ${ctx.policy.memoryBytesMax} bytes`, 'cgroups');
   const memswap = Number(q('memswap') || '0');
@@ -96,9 +98,8 @@ export async function build(ctx: SessionContext, req: GateRequest): Promise<Gate
   if (target && !/^[a-zA-Z][a-zA-Z0-9_.-]{0,63}$/.test(target)) throw badRequest('invalid build target.');
   const buildargs = jsonMap(q('buildargs'), 'buildargs');
   for (const key of Object.keys(buildargs)) if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(key)) throw badRequest(`invalid build arg ${JSON.stringify(key.slice(0, 40))}.`);
-  const labels = jsonMap(q('labels'), 'labels');
-  for (const key of Object.keys(labels)) if (isReservedLabel(key)) throw forbidden(`setting the label "${key}"`, 'labels starting with "bulkhead." are how the lab knows which objects are yours; the gate sets them itself', 'inspect');
-  const dockerfileName = normalizeContextPath(q('dockerfile') || 'Dockerfile');
+  const labels = learnerLabels(jsonMap(q('labels'), 'labels'));
+    const dockerfileName = normalizeContextPath(q('dockerfile') || 'Dockerfile');
 
   const raw = req.raw ?? Buffer.alloc(0);
   const entries = readTar(unpack(raw, ctx.policy.buildContextBytesMax));

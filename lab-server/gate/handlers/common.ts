@@ -1,11 +1,12 @@
-/** Helpers shared by the handlers: quotas, volume auto-creation, stream content types. */
+/** Helpers shared by the handlers: quotas, the session's lookups, volume auto-creation, stream content types. */
 import type { IncomingHttpHeaders } from 'node:http';
 import { engineFailure, engineJson, type SessionContext } from '../context.ts';
 import { engineName, ownLabels } from '../naming.ts';
 import { quota } from '../refusal.ts';
 import type { GateReply } from '../reply.ts';
 import type { EngineCall } from '../engine.ts';
-import { ownContainers, ownNetworks, ownVolumes, visibleImages } from '../tenancy.ts';
+import { ownContainers, ownNetworks, ownVolumes, resolveContainer, resolveNetwork, visibleImages } from '../tenancy.ts';
+import type { CreateLookups } from '../container/lookups.ts';
 
 export async function checkQuota(ctx: SessionContext, kind: 'containers' | 'networks' | 'volumes' | 'images'): Promise<void> {
   const counts = {
@@ -27,6 +28,18 @@ export async function ensureVolume(ctx: SessionContext, learner: string): Promis
   await engineJson(ctx, { method: 'POST', path: '/volumes/create', body: { Name: name, Driver: 'local', DriverOpts: {}, Labels: ownLabels(ctx.id) } });
   return name;
 }
+
+/** The session's containers, networks and volumes, as the container rules look them up. */
+export function sessionLookups(ctx: SessionContext): Omit<CreateLookups, 'image'> {
+  return {
+    container: async (ref) => { const c = await resolveContainer(ctx, ref); return { id: c.id, engineName: c.engineName }; },
+    network: async (ref) => { const n = await resolveNetwork(ctx, ref); return { id: n.id, engineName: n.engineName }; },
+    volume: (learner) => ensureVolume(ctx, learner),
+  };
+}
+
+/** Keys that detach from an attached stream (`--detach-keys`), as the engine parses them. */
+export const DETACH_KEYS = /^[a-zA-Z0-9,@^_[\]\\-]{0,40}$/;
 
 const STREAM_TYPES = ['application/vnd.docker.raw-stream', 'application/vnd.docker.multiplexed-stream', 'application/json', 'text/plain'];
 

@@ -1,19 +1,23 @@
-/** Container endpoints: the session's containers only, by the learner's names, within the lab's limits. */
-import { checkContainerCreate, checkUser, checkWorkingDir } from '../container-create.ts';
+/**
+ * Container endpoints after create (ps, inspect, logs, top, stats, start/stop/kill, wait, rename, attach,
+ * rm, prune): the session's containers only, found by the learner's names and forwarded by full id.
+ * Query parameters are checked one by one: `docker top` options reach `ps` on the host, so only plain
+ * option letters pass; signals and detach keys must look like signals and keys. Removing a container
+ * always removes its anonymous volumes, and legacy links are not removed on their own. Creating a
+ * container is handlers/container-create.ts; exec is handlers/exec.ts.
+ */
 import { engineFailure, engineJson, type SessionContext } from '../context.ts';
 import { encodePath } from '../engine.ts';
-import { bool, checkKeys, requireObject, str, strList } from '../fields.ts';
+import { SIGNAL } from '../fields.ts';
 import { matchesNames, namePattern, parseFilters, toEngineFilters } from '../filters.ts';
 import { engineName, LABEL_LEARNER_IMAGE, learnerName, ownLabels } from '../naming.ts';
-import { badRequest, forbidden, noSuchExec } from '../refusal.ts';
+import { badRequest, forbidden } from '../refusal.ts';
 import { boolParam, checkQuery, empty, flag, intParam, json, timeParam, type GateReply, type GateRequest } from '../reply.ts';
 import { rewriteValue } from '../rewrite.ts';
-import { ownContainers, resolveContainer, resolveImage, resolveNetwork, type ContainerSummary } from '../tenancy.ts';
-import { checkQuota, ensureVolume, streamFrom } from './common.ts';
+import { resolveContainer, resolveImage, resolveNetwork, type ContainerSummary } from '../tenancy.ts';
+import { DETACH_KEYS, streamFrom } from './common.ts';
 
 const LIST_FILTERS = ['id', 'name', 'label', 'status', 'ancestor', 'exited', 'health', 'network', 'volume', 'before', 'since', 'is-task', 'publish', 'expose'];
-const SIGNAL = /^(SIG)?[A-Z0-9+-]{1,16}$|^[0-9]{1,2}$/;
-const DETACH_KEYS = /^[a-zA-Z0-9,@^_[\]\\-]{0,40}$/;
 
 const containerPath = (id: string, ...rest: string[]) => encodePath('containers', id, ...rest);
 
@@ -41,34 +45,6 @@ export async function list(ctx: SessionContext, req: GateRequest): Promise<GateR
   const visible = items.filter((c) => matchesNames(filters, c.Names.map((n) => learnerName(ctx.id, n) ?? '')));
   const shown = visible.map((c) => ({ ...c, Image: c.Labels?.[LABEL_LEARNER_IMAGE] ?? c.Image }));
   return json(rewriteValue(ctx.id, limit > 0 ? shown.slice(0, limit) : shown));
-}
-
-export async function create(ctx: SessionContext, req: GateRequest): Promise<GateReply> {
-  checkQuery(req, ['name', 'platform']);
-  const name = req.query.get('name');
-  const platform = req.query.get('platform');
-  if (platform && !/^linux(\/[a-z0-9]+(\/[a-z0-9]+)?)?$/.test(platform)) throw badRequest(`the platform ${JSON.stringify(platform.slice(0, 40))} is not available in the lab.`);
-  return ctx.serialize(async () => {
-    await checkQuota(ctx, 'containers');
-    let learnerImage: string | undefined;
-    const { body } = await checkContainerCreate(req.json ?? null, ctx.policy, {
-      container: async (ref) => { const c = await resolveContainer(ctx, ref); return { id: c.id, engineName: c.engineName }; },
-      network: async (ref) => { const n = await resolveNetwork(ctx, ref); return { id: n.id, engineName: n.engineName }; },
-      volume: (learner) => ensureVolume(ctx, learner),
-      image: async (ref) => {
-        const image = await resolveImage(ctx, ref);
-        const detail = await engineJson<{ Config?: { User?: string; WorkingDir?: string } }>(ctx, { method: 'GET', path: `/images/${encodeURIComponent(image.id)}/json` });
-        if (image.own) learnerImage = ref;
-        // The session's own tags can move (a rebuild): create from the id that was checked.
-        return { engineRef: image.own ? image.id : image.engineRef, user: detail.Config?.User ?? '', workingDir: detail.Config?.WorkingDir ?? '' };
-      },
-    }, name || undefined);
-    body.Labels = { ...(body.Labels as Record<string, string>), ...ownLabels(ctx.id), ...(learnerImage ? { [LABEL_LEARNER_IMAGE]: learnerImage } : {}) };
-    const query = { name: name ? engineName(ctx.id, name, 'container') : undefined, ...(platform ? { platform } : {}) };
-    const created = await engineJson<{ Id: string; Warnings?: string[] | null }>(ctx, { method: 'POST', path: '/containers/create', query, body });
-    ctx.log.info('gate: container created', { session: ctx.id.session, id: created.Id.slice(0, 12), name });
-    return json(rewriteValue(ctx.id, created), 201);
-  });
 }
 
 export async function inspect(ctx: SessionContext, req: GateRequest): Promise<GateReply> {
@@ -183,73 +159,3 @@ export async function prune(ctx: SessionContext, req: GateRequest): Promise<Gate
   const res = await engineJson<unknown>(ctx, { method: 'POST', path: '/containers/prune', query: { filters: JSON.stringify(engineFilters) } });
   return json(rewriteValue(ctx.id, res));
 }
-
-const EXEC_KEYS = ['Detach', 'AttachStdin', 'AttachStdout', 'AttachStderr', 'ConsoleSize', 'DetachKeys', 'Tty', 'Env', 'Cmd', 'Privileged', 'User', 'WorkingDir'];
-
-export async function execCreate(ctx: SessionContext, req: GateRequest): Promise<GateReply> {
-  checkQuery(req, []);
-  const body = requireObject(req.json ?? null, 'the exec config');
-  checkKeys(body, EXEC_KEYS, 'the exec config');
-  const W = 'ExecConfig';
-  if (bool(body, 'Privileged', W)) throw forbidden('docker exec --privileged', 'a privileged exec gets every capability in the container, whatever it was started with', 'capabilities');
-  const cmd = strList(body, 'Cmd', W);
-  if (!cmd?.length) throw badRequest('No exec command specified');
-  const c = await resolveContainer(ctx, req.route.ref!);
-  const detail = await engineJson<{ Config?: { User?: string } }>(ctx, { method: 'GET', path: containerPath(c.id, 'json') });
-  const user = str(body, 'User', W);
-  checkUser(user, detail.Config?.User ?? '', ctx.policy, 'docker exec');
-  const workingDir = str(body, 'WorkingDir', W);
-  checkWorkingDir(workingDir, 'the exec\'s');
-  const detachKeys = str(body, 'DetachKeys', W);
-  if (!DETACH_KEYS.test(detachKeys)) throw badRequest('invalid detach keys.');
-  const out: Record<string, unknown> = {
-    AttachStdin: bool(body, 'AttachStdin', W), AttachStdout: bool(body, 'AttachStdout', W), AttachStderr: bool(body, 'AttachStderr', W),
-    Tty: bool(body, 'Tty', W), Cmd: cmd, Privileged: false,
-  };
-  const env = strList(body, 'Env', W);
-  if (env) out.Env = env;
-  if (user) out.User = user;
-  if (workingDir) out.WorkingDir = workingDir;
-  if (detachKeys) out.DetachKeys = detachKeys;
-  const size = body.ConsoleSize;
-  if (Array.isArray(size) && size.length === 2 && size.every((n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 && n < 10_000)) out.ConsoleSize = size;
-  const created = await engineJson<{ Id: string }>(ctx, { method: 'POST', path: containerPath(c.id, 'exec'), body: out });
-  ctx.execs.set(created.Id, c.id);
-  return json({ Id: created.Id }, 201);
-}
-
-function ownExec(ctx: SessionContext, ref: string): string {
-  if (!ctx.execs.has(ref)) throw noSuchExec(ref);
-  return ref;
-}
-
-export async function execStart(ctx: SessionContext, req: GateRequest): Promise<GateReply> {
-  checkQuery(req, []);
-  const id = ownExec(ctx, req.route.ref!);
-  const body = req.json === undefined ? ({} as Record<string, never>) : requireObject(req.json, 'the exec start config');
-  checkKeys(body, ['Detach', 'Tty', 'ConsoleSize'], 'the exec start config');
-  const detach = bool(body, 'Detach', 'ExecStart');
-  const out: Record<string, unknown> = { Detach: detach, Tty: bool(body, 'Tty', 'ExecStart') };
-  const size = body.ConsoleSize;
-  if (Array.isArray(size) && size.length === 2 && size.every((n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 && n < 10_000)) out.ConsoleSize = size;
-  const call = { method: 'POST' as const, path: encodePath('exec', id, 'start'), body: out };
-  if (detach) {
-    await engineJson(ctx, call);
-    return empty(200);
-  }
-  return { kind: 'upgrade', call };
-}
-
-export async function execResize(ctx: SessionContext, req: GateRequest): Promise<GateReply> {
-  checkQuery(req, ['h', 'w']);
-  const id = ownExec(ctx, req.route.ref!);
-  await engineJson(ctx, { method: 'POST', path: encodePath('exec', id, 'resize'), query: { h: intParam(req, 'h', 0, 10_000), w: intParam(req, 'w', 0, 10_000) } });
-  return empty(200);
-}
-
-export async function execInspect(ctx: SessionContext, req: GateRequest): Promise<GateReply> {
-  checkQuery(req, []);
-  const id = ownExec(ctx, req.route.ref!);
-  return json(rewriteValue(ctx.id, await engineJson<unknown>(ctx, { method: 'GET', path: encodePath('exec', id, 'json') })));
-}
-

@@ -5,6 +5,7 @@
  */
 import { engineJson, type SessionContext } from '../context.ts';
 import { encodePath } from '../engine.ts';
+import { LINUX_PLATFORM } from '../fields.ts';
 import { parseFilters } from '../filters.ts';
 import { allowlisted, familiar, looksLikeImageId, parseImageRef } from '../references.ts';
 import { badRequest, forbidden } from '../refusal.ts';
@@ -120,7 +121,7 @@ export async function pull(ctx: SessionContext, req: GateRequest): Promise<GateR
     throw forbidden(`pulling ${wanted}`, `images come from the lab's catalog and its allowlist (${ctx.policy.imageAllowlist.join(', ') || 'empty'}); an arbitrary image is unreviewed code, and a registry is a way out of the lab`, 'images');
   }
   const platform = req.query.get('platform');
-  if (platform && !/^linux(\/[a-z0-9]+(\/[a-z0-9]+)?)?$/.test(platform)) throw badRequest('invalid platform.');
+  if (platform && !LINUX_PLATFORM.test(platform)) throw badRequest('invalid platform.');
   return streamFrom(ctx, { method: 'POST', path: '/images/create', query: { fromImage: ref.repo, tag: ref.digest ?? ref.tag ?? 'latest', platform: platform || undefined } }, 'application/json');
 }
 

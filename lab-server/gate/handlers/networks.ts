@@ -4,27 +4,21 @@
  * internal: nothing in the lab reaches the host's networks or the internet.
  */
 import { randomBytes } from 'node:crypto';
-import { checkEndpoint } from '../container-create.ts';
 import { engineJson, type SessionContext } from '../context.ts';
 import { encodePath } from '../engine.ts';
 import { bool, checkKeys, isZero, requireObject, str, strMap } from '../fields.ts';
 import { matchesNames, namePattern, parseFilters } from '../filters.ts';
-import { engineName, isReservedLabel, ownLabels } from '../naming.ts';
+import { engineName, ownLabels } from '../naming.ts';
+import { learnerLabels } from '../learner-labels.ts';
+import { checkEndpoint } from '../container/network.ts';
 import { badRequest, forbidden } from '../refusal.ts';
 import { checkQuery, empty, flag, json, type GateReply, type GateRequest } from '../reply.ts';
 import { rewriteValue } from '../rewrite.ts';
 import { ownContainers, ownNetworks, resolveContainer, resolveNetwork, type OwnNetwork } from '../tenancy.ts';
-import { checkQuota } from './common.ts';
+import { checkQuota, sessionLookups } from './common.ts';
 import { LABEL_INSTANCE, LABEL_ROLE, LABEL_SESSION } from '../../labels.ts';
 
 const NETWORK_KEYS = ['Name', 'CheckDuplicate', 'Driver', 'Scope', 'EnableIPv6', 'EnableIPv4', 'IPAM', 'Internal', 'Attachable', 'Ingress', 'ConfigOnly', 'ConfigFrom', 'Options', 'Labels'];
-
-function labelsOf(labels: Record<string, string> | undefined): Record<string, string> {
-  for (const key of Object.keys(labels ?? {})) {
-    if (isReservedLabel(key)) throw forbidden(`setting the label "${key}"`, 'labels starting with "bulkhead." are how the lab knows which objects are yours; the gate sets them itself', 'inspect');
-  }
-  return { ...labels };
-}
 
 /**
  * The learner's terminal joins every network the session creates, so `curl http://app:3000` works right
@@ -107,7 +101,7 @@ export async function create(ctx: SessionContext, req: GateRequest): Promise<Gat
       throw forbidden('--subnet, --ip-range, --gateway and IPAM drivers', 'a subnet that overlaps the host\'s own networks reroutes the host\'s traffic; the engine picks a free one', 'namespaces');
     }
   }
-  const labels = labelsOf(strMap(body, 'Labels', W));
+  const labels = learnerLabels(strMap(body, 'Labels', W));
   const learner = name || randomBytes(6).toString('hex');
   const internal = bool(body, 'Internal', W);
   return ctx.serialize(async () => {
@@ -139,12 +133,7 @@ export async function connect(ctx: SessionContext, req: GateRequest, verb: 'conn
   const container = await resolveContainer(ctx, str(body, 'Container', 'Network'));
   const out: Record<string, unknown> = { Container: container.id };
   if (verb === 'connect' && body.EndpointConfig !== undefined && body.EndpointConfig !== null) {
-    out.EndpointConfig = await checkEndpoint(body.EndpointConfig, 'EndpointConfig', {
-      container: async (ref) => { const c = await resolveContainer(ctx, ref); return { id: c.id, engineName: c.engineName }; },
-      network: async (ref) => { const n = await resolveNetwork(ctx, ref); return { id: n.id, engineName: n.engineName }; },
-      volume: async () => { throw badRequest('volumes have no place in a network endpoint.'); },
-      image: async () => { throw badRequest('images have no place in a network endpoint.'); },
-    });
+    out.EndpointConfig = await checkEndpoint(body.EndpointConfig, 'EndpointConfig', sessionLookups(ctx).container);
   }
   if (verb === 'disconnect') out.Force = bool(body, 'Force', 'Network');
   await engineJson(ctx, { method: 'POST', path: encodePath('networks', network.id, verb), body: out });

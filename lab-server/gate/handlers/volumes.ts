@@ -4,7 +4,8 @@ import { engineJson, type SessionContext } from '../context.ts';
 import { encodePath } from '../engine.ts';
 import { checkKeys, isZero, requireObject, str, strMap } from '../fields.ts';
 import { matchesNames, namePattern, parseFilters, toEngineFilters } from '../filters.ts';
-import { engineName, isReservedLabel, learnerName, ownLabels } from '../naming.ts';
+import { engineName, learnerName, ownLabels } from '../naming.ts';
+import { learnerLabels } from '../learner-labels.ts';
 import { forbidden } from '../refusal.ts';
 import { boolParam, checkQuery, empty, json, type GateReply, type GateRequest } from '../reply.ts';
 import { rewriteValue } from '../rewrite.ts';
@@ -29,10 +30,7 @@ export async function create(ctx: SessionContext, req: GateRequest): Promise<Gat
   if (driver && driver !== 'local') throw forbidden(`the ${driver.slice(0, 30)} volume driver`, 'volume plugins run with the daemon\'s privileges on the host', 'daemon');
   if (!isZero(body.DriverOpts)) throw forbidden('volume driver options (--opt)', 'options such as type=none,o=bind,device=/ make a "volume" that is a bind mount of the host\'s filesystem', 'daemon');
   if (!isZero(body.ClusterVolumeSpec)) throw forbidden('cluster volumes', 'they need a swarm', 'daemon');
-  const labels = strMap(body, 'Labels', 'VolumeCreate') ?? {};
-  for (const key of Object.keys(labels)) {
-    if (isReservedLabel(key)) throw forbidden(`setting the label "${key}"`, 'labels starting with "bulkhead." are how the lab knows which objects are yours; the gate sets them itself', 'inspect');
-  }
+  const labels = learnerLabels(strMap(body, 'Labels', 'VolumeCreate'));
   const learner = str(body, 'Name', 'VolumeCreate') || randomBytes(24).toString('hex');
   const name = engineName(ctx.id, learner, 'volume');
   return ctx.serialize(async () => {
