@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bearerToken, hashSecret, newSecret, organizerKey, sameToken, verifySecret } from '../../lab-server/workshops/secrets.ts';
-import { InstructorTickets, INSTRUCTOR_TICKET_TTL_MS } from '../../lab-server/workshops/tickets.ts';
 
 describe('instructor secrets', () => {
   it('are stored only as a salted scrypt hash that verifies the secret and nothing else', async () => {
@@ -40,21 +39,5 @@ describe('the organizer key', () => {
     expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(statSync(join(dir, 'organizer-key')).mode & 0o777).toBe(0o600);
     expect(organizerKey(dir)).toBe(key);
-  });
-});
-
-describe('instructor WebSocket tickets', () => {
-  it('open one socket of the purpose they were issued for, within their lifetime', () => {
-    let now = 0;
-    const tickets = new InstructorTickets(() => now);
-    const board = tickets.issue({ purpose: 'board', workshop: 'w' });
-    expect(tickets.redeem(board, 'shadow'), 'a board ticket is no shadow ticket').toBeUndefined();
-    const again = tickets.issue({ purpose: 'board', workshop: 'w' });
-    expect(tickets.redeem(again, 'board')).toMatchObject({ purpose: 'board', workshop: 'w' });
-    expect(tickets.redeem(again, 'board'), 'single use').toBeUndefined();
-    const shadow = tickets.issue({ purpose: 'shadow', workshop: 'w', seat: 's1' });
-    now = INSTRUCTOR_TICKET_TTL_MS + 1;
-    expect(tickets.redeem(shadow, 'shadow'), 'expired').toBeUndefined();
-    expect(tickets.redeem('made-up', 'board')).toBeUndefined();
   });
 });
