@@ -4,7 +4,7 @@
  * the first load), and time formatting against the server's clock.
  */
 import type { BoardSnapshot } from '../../lab-server/workshops/board.ts';
-import type { LearnerView } from '../../lab-server/workshops/service.ts';
+import type { LearnerView } from '../../lab-server/workshops/learners.ts';
 
 export type { BoardSnapshot, LearnerView };
 export type BoardRow = BoardSnapshot['roster'][number];
