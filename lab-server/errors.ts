@@ -14,6 +14,8 @@ export interface LabErrorOptions {
   status?: number;
   /** For RATE_LIMITED: when asking again makes sense. */
   retryAfterMs?: number;
+  /** Headers the HTTP answer must carry besides Retry-After (a 401's WWW-Authenticate challenge). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** The status each code answers with over HTTP unless the error says otherwise. */
@@ -34,12 +36,14 @@ export class LabError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly retryAfterMs?: number;
+  readonly headers?: Readonly<Record<string, string>>;
   constructor(code: ErrorCode, message: string, options: LabErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'LabError';
     this.code = code;
     this.status = options.status ?? HTTP_STATUS[code] ?? 500;
     if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
+    if (options.headers !== undefined) this.headers = options.headers;
   }
 }
 

@@ -54,7 +54,8 @@ export function replyError(res: ServerResponse, error: unknown, log: (line: stri
   if (!(error instanceof LabError) || status >= 500) log(`error on ${what}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
   if (res.headersSent) return void res.destroy();
   if (!(error instanceof LabError)) return sendJson(res, 500, { error: 'Internal error.', code: 'INTERNAL' });
-  const headers: Record<string, string> = error.retryAfterMs === undefined ? {} : { 'Retry-After': String(Math.ceil(error.retryAfterMs / 1000)) };
+  const headers: Record<string, string> = { ...error.headers };
+  if (error.retryAfterMs !== undefined) headers['Retry-After'] = String(Math.ceil(error.retryAfterMs / 1000));
   sendJson(res, status, { error: error.message, code: error.code }, headers);
 }
 

@@ -6,11 +6,11 @@
  * host-only cookie holding a token that is good for that preview id only.
  */
 import { randomBytes } from 'node:crypto';
+import { SingleUseTickets, TICKET_TTL_MS } from '../http/tickets.ts';
 import type { Session } from '../sessions/session.ts';
 import { newPreviewId } from './names.ts';
 
-export const TICKET_TTL_MS = 30_000;
-const MAX_TICKETS = 10_000;
+export { TICKET_TTL_MS };
 /** Browsers (tabs, ports) one viewer may hold for one preview; older tokens are forgotten first. */
 const MAX_TOKENS_PER_PREVIEW = 64;
 
@@ -18,7 +18,7 @@ export interface SessionLookup {
   get(id: string): Session | undefined;
 }
 
-interface Ticket { preview: string; port: number; viewer: string; expiresAt: number }
+interface Ticket { preview: string; port: number; viewer: string }
 interface Token { preview: string; viewer: string }
 
 function secret(): string {
@@ -29,13 +29,12 @@ export class PreviewAccess {
   private readonly sessions: SessionLookup;
   private readonly idBySession = new Map<string, string>();
   private readonly sessionById = new Map<string, string>();
-  private readonly tickets = new Map<string, Ticket>();
+  private readonly tickets: SingleUseTickets<Ticket>;
   private readonly tokens = new Map<string, Token>();
-  private readonly now: () => number;
 
   constructor(options: { sessions: SessionLookup; now?: () => number }) {
     this.sessions = options.sessions;
-    this.now = options.now ?? Date.now;
+    this.tickets = new SingleUseTickets({ now: options.now ?? Date.now });
   }
 
   private live(sessionId: string | undefined): Session | undefined {
@@ -61,19 +60,13 @@ export class PreviewAccess {
   }
 
   issueTicket(previewId: string, port: number, viewer: string): string {
-    const now = this.now();
-    if (this.tickets.size >= MAX_TICKETS) for (const [k, t] of this.tickets) if (t.expiresAt <= now) this.tickets.delete(k);
-    if (this.tickets.size >= MAX_TICKETS) this.tickets.delete(this.tickets.keys().next().value as string);
-    const ticket = secret();
-    this.tickets.set(ticket, { preview: previewId, port, viewer, expiresAt: now + TICKET_TTL_MS });
-    return ticket;
+    return this.tickets.issue({ preview: previewId, port, viewer });
   }
 
   /** Spends a ticket on the preview host it was issued for; returns the cookie token, or undefined. */
   redeem(ticket: string, previewId: string, port: number): string | undefined {
-    const found = this.tickets.get(ticket);
-    this.tickets.delete(ticket);
-    if (!found || found.expiresAt <= this.now() || found.preview !== previewId || found.port !== port || !this.sessionOf(previewId)) return undefined;
+    const found = this.tickets.redeem(ticket, (t) => t.preview === previewId && t.port === port);
+    if (!found || !this.sessionOf(previewId)) return undefined;
     const mine = [...this.tokens].filter(([, t]) => t.preview === previewId && t.viewer === found.viewer);
     for (const [key] of mine.slice(0, Math.max(0, mine.length - MAX_TOKENS_PER_PREVIEW + 1))) this.tokens.delete(key);
     const token = secret();
@@ -96,8 +89,7 @@ export class PreviewAccess {
       this.idBySession.delete(sessionId);
       this.sessionById.delete(id);
     }
-    const now = this.now();
-    for (const [key, t] of this.tickets) if (t.expiresAt <= now || !this.sessionById.has(t.preview)) this.tickets.delete(key);
+    this.tickets.sweep((t) => !this.sessionById.has(t.preview));
     for (const [key, t] of this.tokens) if (!this.sessionById.has(t.preview)) this.tokens.delete(key);
     return ended;
   }

@@ -24,7 +24,7 @@ export class GuessGuard {
     if (until === undefined) return;
     const wait = until - this.now();
     if (wait <= 0) return void this.blockedUntil.delete(ip);
-    throw new WorkshopError('RATE_LIMITED', 429, `Too many wrong ${what} from your network. Wait ${Math.ceil(wait / 1000)} s, then try again.`, { retryAfterMs: wait });
+    throw new WorkshopError('RATE_LIMITED', `Too many wrong ${what} from your network. Wait ${Math.ceil(wait / 1000)} s, then try again.`, { retryAfterMs: wait });
   }
 
   /** Counts a wrong guess; once the bucket is empty the address is refused (this attempt included). */

@@ -5,7 +5,8 @@
  */
 import { LabError } from '../errors.ts';
 import type { Router } from '../http/router.ts';
-import type { Admission } from '../labs/admission.ts';
+import type { Admission, AdmissionRule } from '../labs/admission.ts';
+import type { Learners } from './learners.ts';
 import { workshopRoutes } from './routes.ts';
 import { organizerKey } from './secrets.ts';
 import { Workshops, type WorkshopDeps, type WorkshopOptions } from './service.ts';
@@ -26,6 +27,21 @@ export interface WorkshopsFeature {
   close(): Promise<void>;
 }
 
+/**
+ * The workshop's say in admission: a learner of a workshop that has not started or has ended opens no lab
+ * (with the sentence why), and a room shares one address behind its NAT, so seated learners of a running
+ * workshop are counted by the workshop's seats, not by the per-address cap.
+ */
+export function workshopAdmissionRule(learners: Pick<Learners, 'admission' | 'inRunningWorkshop'>): AdmissionRule {
+  return {
+    refuse: ({ learner }) => {
+      const refusal = learners.admission(learner);
+      return refusal === undefined ? undefined : new LabError('NOT_ADMITTED', refusal);
+    },
+    sharesAddress: (learner) => learners.inRunningWorkshop(learner),
+  };
+}
+
 export function attachWorkshops(deps: WorkshopDeps & { router: Router; admission: Admission }, options: AttachOptions): WorkshopsFeature {
   const service = new Workshops(deps, { ...options, organizerKey: options.organizerKey ?? organizerKey(options.dataDir) });
   const tickets = new InstructorTickets();
@@ -33,15 +49,7 @@ export function attachWorkshops(deps: WorkshopDeps & { router: Router; admission
   workshopRoutes(deps.router, service, tickets, options.allowedOrigins);
   deps.router.upgrade(BOARD_PATH, sockets.upgrade);
   deps.router.upgrade(SHADOW_PATH, sockets.upgrade);
-  deps.admission.addRule({
-    refuse: ({ learner }) => {
-      const refusal = service.admission(learner);
-      return refusal === undefined ? undefined : new LabError('NOT_ADMITTED', refusal);
-    },
-    // A room shares one address behind its NAT: seated learners of a running workshop are counted by the
-    // workshop's seats, not by the per-address cap.
-    sharesAddress: (learner) => service.inRunningWorkshop(learner),
-  });
+  deps.admission.addRule(workshopAdmissionRule(service.learners));
   return {
     service,
     async close() {

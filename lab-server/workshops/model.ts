@@ -3,6 +3,7 @@
  * names, titles, seat counts and durations. No I/O here, so every rule has a unit test.
  */
 import { randomInt } from 'node:crypto';
+import { LabError, type ErrorCode, type LabErrorOptions } from '../errors.ts';
 
 /** Letters and digits without 0/O and 1/I, so a code read off a projector cannot be mistyped between look-alikes. */
 export const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -41,17 +42,14 @@ export interface Seat {
   joinedAt: number;
 }
 
-export class WorkshopError extends Error {
-  readonly code: string;
-  /** HTTP status the API answers with. */
-  readonly status: number;
-  readonly retryAfterMs?: number;
-  constructor(code: string, status: number, message: string, options: { retryAfterMs?: number; cause?: unknown } = {}) {
-    super(message, { cause: options.cause });
+/** The codes the workshop API answers with; the pages read them (src/components/workshop-*.ts). */
+export type WorkshopErrorCode = Extract<ErrorCode, 'BAD_REQUEST' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'ENDED' | 'FULL' | 'NAME_TAKEN' | 'RATE_LIMITED' | 'INTERNAL'>;
+
+/** A refusal of the workshop room: a LabError (its status from the code, unless `status` says otherwise). */
+export class WorkshopError extends LabError {
+  constructor(code: WorkshopErrorCode, message: string, options?: LabErrorOptions) {
+    super(code, message, options);
     this.name = 'WorkshopError';
-    this.code = code;
-    this.status = status;
-    this.retryAfterMs = options.retryAfterMs;
   }
 }
 
@@ -83,20 +81,20 @@ const UNPRINTABLE = /(?!\u200d)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cn}]/u;
 
 /** A short single line of text for people to read: trimmed, inner whitespace collapsed, printable only. */
 function cleanLine(input: unknown, what: string, max: number): string {
-  if (typeof input !== 'string') throw new WorkshopError('BAD_REQUEST', 400, `${what} is missing.`);
+  if (typeof input !== 'string') throw new WorkshopError('BAD_REQUEST', `${what} is missing.`);
   if (UNPRINTABLE.test(input.replace(/[\t\n\r]/g, ' '))) {
-    throw new WorkshopError('BAD_REQUEST', 400, `${what} may only hold letters, digits, spaces and punctuation.`);
+    throw new WorkshopError('BAD_REQUEST', `${what} may only hold letters, digits, spaces and punctuation.`);
   }
   const text = input.normalize('NFC').replace(/\s+/g, ' ').trim();
   const length = [...text].length;
-  if (length === 0) throw new WorkshopError('BAD_REQUEST', 400, `${what} is empty.`);
-  if (length > max) throw new WorkshopError('BAD_REQUEST', 400, `${what} is ${length} characters long; use at most ${max}.`);
+  if (length === 0) throw new WorkshopError('BAD_REQUEST', `${what} is empty.`);
+  if (length > max) throw new WorkshopError('BAD_REQUEST', `${what} is ${length} characters long; use at most ${max}.`);
   return text;
 }
 
 export function validateName(input: unknown): string {
   if (typeof input === 'string' && /[\t\n\r]/.test(input)) {
-    throw new WorkshopError('BAD_REQUEST', 400, 'Your display name must be one line.');
+    throw new WorkshopError('BAD_REQUEST', 'Your display name must be one line.');
   }
   return cleanLine(input, 'Your display name', MAX_NAME_CHARS);
 }
@@ -107,20 +105,20 @@ export function validateTitle(input: unknown): string {
 
 /** A broadcast may span lines (the instructor pastes a command); other control characters are refused. */
 export function validateBroadcast(input: unknown): string {
-  if (typeof input !== 'string') throw new WorkshopError('BAD_REQUEST', 400, 'The message is missing.');
+  if (typeof input !== 'string') throw new WorkshopError('BAD_REQUEST', 'The message is missing.');
   const text = input.normalize('NFC').replace(/\r\n?/g, '\n').trim();
   if (UNPRINTABLE.test(text.replace(/[\n\t]/g, ' '))) {
-    throw new WorkshopError('BAD_REQUEST', 400, 'The message may only hold printable text.');
+    throw new WorkshopError('BAD_REQUEST', 'The message may only hold printable text.');
   }
-  if (!text) throw new WorkshopError('BAD_REQUEST', 400, 'The message is empty.');
-  if ([...text].length > MAX_BROADCAST_CHARS) throw new WorkshopError('BAD_REQUEST', 400, `The message is too long; use at most ${MAX_BROADCAST_CHARS} characters.`);
+  if (!text) throw new WorkshopError('BAD_REQUEST', 'The message is empty.');
+  if ([...text].length > MAX_BROADCAST_CHARS) throw new WorkshopError('BAD_REQUEST', `The message is too long; use at most ${MAX_BROADCAST_CHARS} characters.`);
   return text;
 }
 
 export function validateSeats(input: unknown): number {
   const seats = typeof input === 'string' && /^\d+$/.test(input) ? Number(input) : input;
   if (typeof seats !== 'number' || !Number.isInteger(seats) || seats < 1 || seats > MAX_SEATS) {
-    throw new WorkshopError('BAD_REQUEST', 400, `Seats must be a whole number from 1 to ${MAX_SEATS}.`);
+    throw new WorkshopError('BAD_REQUEST', `Seats must be a whole number from 1 to ${MAX_SEATS}.`);
   }
   return seats;
 }
@@ -147,7 +145,7 @@ export function formatDuration(ms: number): string {
 export function validateDuration(input: unknown, what: string, min: number, max: number): number {
   const ms = parseDuration(input);
   if (ms === undefined || ms < min || ms > max) {
-    throw new WorkshopError('BAD_REQUEST', 400, `${what} must be between ${formatDuration(min)} and ${formatDuration(max)}, written like 3h, 90m or 1h30m.`);
+    throw new WorkshopError('BAD_REQUEST', `${what} must be between ${formatDuration(min)} and ${formatDuration(max)}, written like 3h, 90m or 1h30m.`);
   }
   return ms;
 }
@@ -158,14 +156,14 @@ export function validateDuration(input: unknown, what: string, min: number, max:
  */
 export function resolveLessons(input: unknown, lessons: ReadonlyArray<{ slug: string; order: number }>): string[] {
   const items = Array.isArray(input) ? input : typeof input === 'string' ? input.split(',') : undefined;
-  if (!items || items.length === 0) throw new WorkshopError('BAD_REQUEST', 400, 'Name at least one lesson, by number (2,8,10) or by slug.');
+  if (!items || items.length === 0) throw new WorkshopError('BAD_REQUEST', 'Name at least one lesson, by number (2,8,10) or by slug.');
   const out: string[] = [];
   for (const raw of items) {
     const item = String(raw).trim();
     const lesson = /^\d{1,3}$/.test(item) ? lessons.find((l) => l.order === Number(item)) : lessons.find((l) => l.slug === item);
     if (!lesson) {
       const known = lessons.map((l) => `${l.order} ${l.slug}`).join(', ');
-      throw new WorkshopError('BAD_REQUEST', 400, `There is no lesson "${item.slice(0, 40)}". Lessons: ${known}.`);
+      throw new WorkshopError('BAD_REQUEST', `There is no lesson "${item.slice(0, 40)}". Lessons: ${known}.`);
     }
     if (!out.includes(lesson.slug)) out.push(lesson.slug);
   }

@@ -102,7 +102,7 @@ export class WorkshopSockets {
 
   private snapshot(workshop: string): BoardSnapshot | undefined {
     const found = this.service.store.byId(workshop);
-    return found && this.service.board(found);
+    return found && this.service.views.board(found);
   }
 
   /** Coalesces a burst of changes (a room's checks) into one push. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LabError } from '../../lab-server/errors.ts';
 import {
   CODE_ALPHABET, CODE_LENGTH, WorkshopError, newJoinCode, normalizeCode, parseDuration, resolveLessons, statusOf,
   validateBroadcast, validateDuration, validateName, validateSeats, validateTitle, type Workshop,
@@ -119,5 +120,21 @@ describe('workshop status', () => {
     expect(statusOf(workshop, 1_000)).toBe('running');
     expect(statusOf(workshop, 2_000)).toBe('ended');
     expect(statusOf({ ...workshop, endedAt: 1_500 }, 1_600)).toBe('ended');
+  });
+});
+
+describe('workshop errors', () => {
+  it('are LabErrors whose status comes from their code unless they say otherwise', () => {
+    let caught: unknown;
+    try {
+      validateSeats(0);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(LabError);
+    expect(caught).toMatchObject({ name: 'WorkshopError', code: 'BAD_REQUEST', status: 400, message: 'Seats must be a whole number from 1 to 200.' });
+    expect(new WorkshopError('FULL', 'full')).toMatchObject({ status: 409 });
+    expect(new WorkshopError('ENDED', 'gone', { status: 410 })).toMatchObject({ code: 'ENDED', status: 410 });
+    expect(new WorkshopError('INTERNAL', 'no code free')).toMatchObject({ status: 500 });
   });
 });
