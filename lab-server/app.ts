@@ -13,7 +13,7 @@ import { attachPreview } from './preview/preview.ts';
 import { serveStatic } from './http/static.ts';
 import { imageRefs } from './images.ts';
 import { loadLessons, type LoadedLesson } from './lessons.ts';
-import { DockerRuntime } from './runtime/docker-runtime.ts';
+import { runtimeFromConfig } from './runtime/docker-runtime.ts';
 import { limitsFromConfig } from './runtime/hardening.ts';
 import type { SandboxRuntime } from './runtime/sandbox-runtime.ts';
 import { CheckLimiter, CheckRunner } from './checks/check-runner.ts';
@@ -89,7 +89,7 @@ export async function startLabServer(config: Config, options: LabServerOptions =
   const log = options.log ?? ((line: string) => console.log(line));
   const lessons = await loadLessons(config.CONTENT_DIR);
   const limits = limitsFromConfig(config);
-  const runtime = options.runtime ?? new DockerRuntime({ socketPath: config.DOCKER_SOCKET, limits, instance: config.BULKHEAD_INSTANCE });
+  const runtime = options.runtime ?? runtimeFromConfig(config);
   const shellImage = (await imageRefs('shell')).hashTag;
   const labs = new Map<string, SandboxProfile>(lessons.filter((l) => l.lab).map((l) => [l.slug, {
     // Docker labs need the network too: the learner reaches the containers they start over it.
@@ -112,7 +112,7 @@ export async function startLabServer(config: Config, options: LabServerOptions =
         const lab = labDefinitions.get(session.lab.id);
         if (!lab?.docker) return;
         if (!sandbox.network) throw new LabError('SANDBOX_FAILED', 'A Docker lab needs its session network.');
-        gates.set(session.id, await startGate({ config, instance: config.BULKHEAD_INSTANCE, session: session.id, network: sandbox.network, lab, log: gateLog }));
+        gates.set(session.id, await startGate({ config, instance: config.BULKHEAD_INSTANCE, session: session.id, network: sandbox.network, lab, labId: session.lab.id, expiresAt: session.expiresAt, log: gateLog }));
       },
       afterStart(session) {
         const sandbox = session.sandboxHandle;

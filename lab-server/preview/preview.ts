@@ -14,6 +14,7 @@ import type { Config } from '../config.ts';
 import { learnerOf, readCookie } from '../http/cookies.ts';
 import { PreviewAccess } from './access.ts';
 import { apiRoute, NOT_FOUND_TEXT, REDEEM_PATH, requestProto, type ApiContext, type AuthorizeViewer } from './api.ts';
+import { engineFromConfig } from '../engine/from-config.ts';
 import { PreviewEngine } from './engine.ts';
 import { isolationRefusal } from './isolation.ts';
 import { PreviewLimits, type PreviewBounds } from './limits.ts';
@@ -27,7 +28,7 @@ export const PREVIEW_COOKIE = 'bh_preview';
 const SWEEP_INTERVAL_MS = 5_000;
 
 export interface PreviewOptions {
-  config: Pick<Config, 'PREVIEW_MODE' | 'PREVIEW_HOST' | 'DOCKER_SOCKET' | 'BULKHEAD_INSTANCE'>;
+  config: Pick<Config, 'PREVIEW_MODE' | 'PREVIEW_HOST' | 'DOCKER_HOST' | 'DOCKER_TLS_VERIFY' | 'DOCKER_CERT_PATH' | 'BULKHEAD_INSTANCE'>;
   log?: (line: string) => void;
   /** Hook for the workshops module: lets an instructor view a learner's preview (host scheme only). */
   authorize?: AuthorizeViewer;
@@ -72,7 +73,7 @@ export function attachPreview(lab: LabServer, options: PreviewOptions): Preview 
   const mode = config.PREVIEW_MODE;
   const base = config.PREVIEW_HOST;
   const sameId = sameIdIn(base);
-  const engine = new PreviewEngine(config.DOCKER_SOCKET);
+  const engine = new PreviewEngine(engineFromConfig(config));
   const resolver = new TargetResolver({ engine, instance: config.BULKHEAD_INSTANCE, log });
   resolver.follow();
   const listing = new ListeningPorts({ engine, resolver, log });
