@@ -7,6 +7,10 @@ import { DEFAULT_DOCKER_HOST, parseDockerHost } from '../../lab-server/engine/ad
 import { Engine } from '../../lab-server/engine/client.ts';
 import { LabError } from '../../lab-server/errors.ts';
 
+/** The modem's resolved connection fields, which its type declarations leave out. */
+type ModemFields = { protocol?: string; socketPath?: string; host?: string };
+const modemOf = (engine: Engine) => engine.docker.modem as unknown as ModemFields;
+
 function configError(env: Record<string, string>): LabError {
   try {
     loadConfig(env);
@@ -65,8 +69,8 @@ describe('DOCKER_HOST', () => {
       expect(() => new Engine({ DOCKER_HOST: 'tcp://127.0.0.1:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs })).toThrow(new RegExp(`${join(certs, 'ca.pem')} cannot be read`));
       for (const name of ['ca.pem', 'cert.pem', 'key.pem']) await writeFile(join(certs, name), 'not a real certificate\n');
       const engine = new Engine({ DOCKER_HOST: 'tcp://127.0.0.1:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs });
-      expect(engine.docker.modem.protocol).toBe('https');
-      expect(new Engine({ DOCKER_HOST: 'tcp://127.0.0.1:2375' }).docker.modem.protocol).toBe('http');
+      expect(modemOf(engine).protocol).toBe('https');
+      expect(modemOf(new Engine({ DOCKER_HOST: 'tcp://127.0.0.1:2375' })).protocol).toBe('http');
     } finally {
       await rm(certs, { recursive: true, force: true });
     }
@@ -76,7 +80,7 @@ describe('DOCKER_HOST', () => {
     const before = process.env.DOCKER_HOST;
     process.env.DOCKER_HOST = 'tcp://192.0.2.1:2375';
     try {
-      const modem = new Engine({ DOCKER_HOST: 'unix:///tmp/bulkhead-test.sock' }).docker.modem;
+      const modem = modemOf(new Engine({ DOCKER_HOST: 'unix:///tmp/bulkhead-test.sock' }));
       expect(modem.socketPath).toBe('/tmp/bulkhead-test.sock');
       expect(modem.host).toBeUndefined();
     } finally {
