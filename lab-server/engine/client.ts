@@ -138,23 +138,27 @@ export class Engine implements EngineClient {
     try {
       res = await this.call({ method: 'GET', path: '/_ping', version: '' }, AbortSignal.timeout(timeoutMs));
     } catch (error) {
-      if (error instanceof EngineUnavailableError) throw error;
-      throw new EngineUnavailableError(`no answer within ${timeoutMs} ms`, { cause: error, where: this.where });
+      const code = error instanceof EngineUnavailableError ? errnoOf(error.cause) : undefined;
+      throw new EngineUnavailableError(code ?? `no answer within ${timeoutMs} ms`, { cause: error, where: this.where });
     }
     if (res.status !== 200) throw new EngineUnavailableError(`/_ping answered HTTP ${res.status}`, { where: this.where });
   }
 
   /** The engine's API version, asked once; a failed question is asked again next time. */
   apiVersion(): Promise<string> {
-    this.negotiated ??= (async () => {
+    if (this.negotiated) return this.negotiated;
+    const attempt = (async () => {
       const res = await this.call({ method: 'GET', path: '/version', version: '' });
       if (res.status !== 200) throw new EngineError(`the Docker Engine answered /version with HTTP ${res.status}`);
       const version = (JSON.parse(res.body.toString('utf8')) as { ApiVersion?: unknown }).ApiVersion;
       if (typeof version !== 'string' || !/^\d+\.\d+$/.test(version)) throw new EngineError(`the Docker Engine named no usable API version (${JSON.stringify(version)})`);
       return version;
     })();
-    this.negotiated.catch(() => { this.negotiated = undefined; });
-    return this.negotiated;
+    this.negotiated = attempt;
+    attempt.catch(() => {
+      if (this.negotiated === attempt) this.negotiated = undefined;
+    });
+    return attempt;
   }
 
   private async target(call: EngineCall): Promise<string> {
