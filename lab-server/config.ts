@@ -36,7 +36,8 @@ const schema = z.object({
     try {
       parseDockerHost(value);
     } catch (error) {
-      ctx.addIssue({ code: 'custom', message: `${(error as Error).message} (accepted: ${DOCKER_HOST_FORMS})` });
+      const why = (error as Error).message;
+      ctx.addIssue({ code: 'custom', message: why.includes(DOCKER_HOST_FORMS) ? why : `${why} (accepted: ${DOCKER_HOST_FORMS})` });
     }
   }).default(DEFAULT_DOCKER_HOST),
   /** Any value turns on TLS for a tcp:// DOCKER_HOST, verified with the certificates in DOCKER_CERT_PATH (as the docker CLI does). */

@@ -52,7 +52,7 @@ describe('DOCKER_HOST', () => {
     const error = configError({ DOCKER_HOST: value });
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.message).toContain(`DOCKER_HOST=${JSON.stringify(value)}`);
-    expect(error.message).toMatch(/accepted: unix:\/\/\/absolute\/path, tcp:\/\/host:port or ssh:\/\/user@host/);
+    expect(error.message).toMatch(/unix:\/\/\/absolute\/path, tcp:\/\/host:port or ssh:\/\/user@host/);
   });
 
   it('stops at start when the old DOCKER_SOCKET is set, saying the DOCKER_HOST to set instead', () => {
