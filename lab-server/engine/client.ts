@@ -5,12 +5,13 @@
  * per client. Every failure is an EngineError: EngineUnavailableError when nothing answers.
  */
 import Docker from 'dockerode';
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { EngineError, EngineUnavailableError } from '../errors.ts';
 import { DEFAULT_DOCKER_HOST, parseDockerHost } from './address.ts';
 import { EngineConnection, readTlsFiles } from './connection.ts';
+import type { EngineCall, EngineClient, EngineResponse, EngineStream, UpgradeResult } from './shapes.ts';
+
+export { encodePath, type EngineCall, type EngineClient, type EngineResponse, type EngineStream, type UpgradeResult } from './shapes.ts';
 
 /** Lists and inspects are small; anything larger is a bug or an attack. */
 const MAX_BUFFERED_RESPONSE_BYTES = 64 * 1024 * 1024;
@@ -19,52 +20,11 @@ const USER_AGENT = 'bulkhead';
 /** What a failed connection says when the engine is not there (as opposed to refusing a request). */
 const UNREACHABLE_CODES = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EPIPE']);
 
-export interface EngineCall {
-  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
-  /** Path without version prefix; every segment already encoded with encodeURIComponent. */
-  path: string;
-  query?: Record<string, string | undefined>;
-  /** Serialized as JSON unless a Buffer or stream (then `contentType` says what it is). */
-  body?: unknown;
-  contentType?: string;
-  /** API version to speak; defaults to the client's negotiated one. `''` sends no version prefix. */
-  version?: string;
-  /** Largest buffered answer accepted, in bytes (default 64 MiB). */
-  maxBytes?: number;
-}
-
-export interface EngineResponse {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-}
-
-export interface EngineStream {
-  status: number;
-  headers: IncomingHttpHeaders;
-  stream: IncomingMessage;
-}
-
-export type UpgradeResult =
-  | { upgraded: true; headers: IncomingHttpHeaders; socket: Socket; head: Buffer }
-  | { upgraded: false; response: EngineResponse };
-
-/** The raw shapes: buffered JSON, a streamed answer (logs, events, builds), an upgraded connection (attach, exec). */
-export interface EngineClient {
-  call(call: EngineCall, signal?: AbortSignal): Promise<EngineResponse>;
-  stream(call: EngineCall, signal?: AbortSignal): Promise<EngineStream>;
-  upgrade(call: EngineCall): Promise<UpgradeResult>;
-}
-
 /** How to reach an engine: DOCKER_HOST and, for TLS over tcp://, the docker CLI's two variables. */
 export interface EngineSettings {
   DOCKER_HOST: string;
   DOCKER_TLS_VERIFY?: string;
   DOCKER_CERT_PATH?: string;
-}
-
-export function encodePath(...segments: string[]): string {
-  return `/${segments.map(encodeURIComponent).join('/')}`;
 }
 
 function statusOf(error: unknown): number | undefined {
