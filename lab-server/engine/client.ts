@@ -6,8 +6,8 @@
  */
 import Docker from 'dockerode';
 import type { Readable } from 'node:stream';
-import { EngineError, EngineUnavailableError } from '../errors.ts';
-import { DEFAULT_DOCKER_HOST, parseDockerHost } from './address.ts';
+import { EngineError, EngineUnavailableError, LabError } from '../errors.ts';
+import { DEFAULT_DOCKER_HOST, parseDockerHost, type EngineAddress } from './address.ts';
 import { EngineConnection, readTlsFiles } from './connection.ts';
 import type { EngineCall, EngineClient, EngineResponse, EngineStream, UpgradeResult } from './shapes.ts';
 
@@ -57,7 +57,12 @@ export class Engine implements EngineClient {
 
   constructor(settings: EngineSettings = { DOCKER_HOST: DEFAULT_DOCKER_HOST }) {
     this.where = settings.DOCKER_HOST;
-    const address = parseDockerHost(settings.DOCKER_HOST);
+    let address: EngineAddress;
+    try {
+      address = parseDockerHost(settings.DOCKER_HOST);
+    } catch (cause) {
+      throw new LabError('CONFIG_INVALID', `DOCKER_HOST=${JSON.stringify(settings.DOCKER_HOST)}: ${(cause as Error).message}`, { cause });
+    }
     const tls = address.kind === 'tcp' && settings.DOCKER_TLS_VERIFY ? readTlsFiles(settings.DOCKER_CERT_PATH) : undefined;
     this.connection = new EngineConnection(address, tls);
     this.docker = new Docker(this.connection.dockerodeOptions());

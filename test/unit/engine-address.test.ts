@@ -62,6 +62,10 @@ describe('DOCKER_HOST', () => {
     expect(error.message).toContain('DOCKER_HOST=unix:///srv/docker/engine.sock');
   });
 
+  it('refuses a bad address given to the client directly, naming the variable', () => {
+    expect(() => new Engine({ DOCKER_HOST: 'tcp://nohost' })).toThrow(/^DOCKER_HOST="tcp:\/\/nohost": a tcp:\/\/ address needs its port/);
+  });
+
   it('turns TLS on for tcp:// only when DOCKER_TLS_VERIFY is set, and names the missing certificate file', async () => {
     const certs = await mkdtemp(join(tmpdir(), 'bulkhead-certs-'));
     try {
