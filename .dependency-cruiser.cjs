@@ -17,9 +17,9 @@ const LEVELS = [
   ['lab-server/(sessions|checks|gate)/', 'lab-server/lab-gate\\.ts$'],
   // 6: what they stand on.
   ['lab-server/(progress|runtime)/'],
-  ['lab-server/(engine|store)/'],
-  // 8: the base every room may use.
-  ['lab-server/(config|errors|labels|lessons|images)\\.ts$'],
+  ['lab-server/engine/(?!address\\.ts$)', 'lab-server/store/'],
+  // 8: the base every room may use (the DOCKER_HOST parser is config's, though it lives beside the client).
+  ['lab-server/(config|errors|labels|lessons|images)\\.ts$', 'lab-server/engine/address\\.ts$'],
 ];
 
 const up = [];

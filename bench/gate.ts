@@ -9,15 +9,16 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { imageRefs } from '../lab-server/images.ts';
 import { uniqueInstance } from '../test/helpers/docker.ts';
-import { ENGINE_SOCKET, removeInstance, startGateSession } from '../test/helpers/gate.ts';
+import { ENGINE_HOST, removeInstance, startGateSession } from '../test/helpers/gate.ts';
 import { percentile, round } from './lib/stats.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const WARMUP_RUNS = 3;
 const run = promisify(execFile);
 
-async function time(host: string, args: string[]): Promise<number[]> {
-  const env = { ...process.env, DOCKER_HOST: `unix://${host}`, DOCKER_CLI_HINTS: 'false' };
+/** `dockerHost` as the docker CLI takes it: the engine's own DOCKER_HOST, or unix://<gate socket>. */
+async function time(dockerHost: string, args: string[]): Promise<number[]> {
+  const env = { ...process.env, DOCKER_HOST: dockerHost, DOCKER_CLI_HINTS: 'false' };
   for (let i = 0; i < WARMUP_RUNS; i++) await run('docker', args, { env });
   const samples: number[] = [];
   for (let i = 0; i < RUNS; i++) {
@@ -35,8 +36,8 @@ try {
   const commands: Array<[string, string[]]> = [['ps', ['ps']], ['run_rm', ['run', '--rm', image, 'true']]];
   const rows: Array<{ command: string; direct: number; gate: number; directP90: number; gateP90: number }> = [];
   for (const [name, args] of commands) {
-    const direct = await time(ENGINE_SOCKET, args);
-    const gate = await time(session.gate.socketPath, args);
+    const direct = await time(ENGINE_HOST, args);
+    const gate = await time(`unix://${session.gate.socketPath}`, args);
     rows.push({ command: name, direct: round(percentile(direct, 50)), gate: round(percentile(gate, 50)), directP90: round(percentile(direct, 90)), gateP90: round(percentile(gate, 90)) });
   }
   console.log(`docker CLI latency over ${RUNS} runs (ms)`);

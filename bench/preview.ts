@@ -13,7 +13,7 @@
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { imageRefs } from '../lab-server/images.ts';
-import { LABEL_INSTANCE, LABEL_MANAGED, LABEL_ROLE, LABEL_SESSION } from '../lab-server/labels.ts';
+import { objectLabels, ROLE_LEARNER } from '../lab-server/labels.ts';
 import { decodeBinary, OP_OUTPUT } from '../src/lib/protocol.ts';
 import { testRuntime } from '../test/helpers/docker.ts';
 import { TerminalClient } from '../test/helpers/terminal-client.ts';
@@ -106,12 +106,12 @@ export async function measurePreview(options: { quick: boolean }): Promise<Previ
   progress(`lab-server at ${server.url}; starting a session of lab "other"`);
   const client = await TerminalClient.connect({ base: server.url, lab: 'other' });
   onCleanup('terminal', () => client.close());
-  const { session } = await client.ready();
+  const { session, expiresAt } = await client.ready();
   await client.prompt(30_000);
   const network = `bulkhead-${instance}-${session}`;
   const web = await runtime.docker.createContainer({
     Image: (await imageRefs('web')).hashTag,
-    Labels: { [LABEL_MANAGED]: 'true', [LABEL_INSTANCE]: instance, [LABEL_SESSION]: session, [LABEL_ROLE]: 'learner' },
+    Labels: objectLabels({ instance, session, expiresAt, lab: 'other' }, ROLE_LEARNER),
     HostConfig: { NetworkMode: network },
   });
   await web.start();

@@ -18,7 +18,7 @@ import { terminalHandler } from './labs/terminal.ts';
 import { removeGateLeftovers, startGate } from './lab-gate.ts';
 import { attachPreview } from './preview/preview.ts';
 import { Progress } from './progress/progress.ts';
-import { DockerRuntime } from './runtime/docker-runtime.ts';
+import { runtimeFromConfig } from './runtime/docker-runtime.ts';
 import { limitsFromConfig } from './runtime/hardening.ts';
 import { Reaper } from './runtime/reaper.ts';
 import type { SandboxRuntime } from './runtime/sandbox-runtime.ts';
@@ -57,7 +57,7 @@ export async function startLabServer(config: Config, options: LabServerOptions =
   const origins = allowedOrigins(config);
   const limits = limitsFromConfig(config);
   const catalog = await LabCatalog.load(config);
-  const runtime = options.runtime ?? new DockerRuntime({ socketPath: config.DOCKER_SOCKET, limits, instance: config.BULKHEAD_INSTANCE });
+  const runtime = options.runtime ?? runtimeFromConfig(config);
   const store = Store.open(join(config.DATA_DIR, 'bulkhead.db'));
   const progress = new Progress(store);
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
@@ -75,7 +75,9 @@ export async function startLabServer(config: Config, options: LabServerOptions =
   const gateLog = { info: () => undefined, warn: (line: string) => log(`gate: ${line}`) };
   const assembly = new SessionAssembly({
     runtime, progress, checkConcurrency: config.CHECK_CONCURRENCY,
-    startGate: (session, network, lab) => startGate({ config, instance: config.BULKHEAD_INSTANCE, session, network, lab, log: gateLog }),
+    startGate: (session, network, lab) => startGate({
+      config, instance: config.BULKHEAD_INSTANCE, session: session.id, network, lab, labId: session.lab.id, expiresAt: session.expiresAt, log: gateLog,
+    }),
   });
   const sessions = new SessionManager({ runtime, log, timeouts, poolSize: options.poolSize ?? config.WARM_POOL_SIZE, assembly });
   const admission = new Admission({

@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { z } from 'astro/zod';
+import { DEFAULT_DOCKER_HOST, DOCKER_HOST_FORMS, parseDockerHost } from './engine/address.ts';
 import { LabError } from './errors.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -38,8 +39,22 @@ const schema = z.object({
   ALLOWED_ORIGINS: z.string().default(''),
   /** Name of this deployment; the reaper removes only objects labelled with it. */
   BULKHEAD_INSTANCE: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'lower-case letters, digits, dot, dash, underscore; at most 63').default('default'),
-  /** Docker Engine socket path (the engine, never mounted into a sandbox). */
-  DOCKER_SOCKET: z.string().min(1).default('/var/run/docker.sock'),
+  /**
+   * Where the Docker Engine listens, as the docker CLI reads it: unix:///path, tcp://host:port or
+   * ssh://user@host. The engine's own socket is never mounted into a sandbox.
+   */
+  DOCKER_HOST: z.string().superRefine((value, ctx) => {
+    try {
+      parseDockerHost(value);
+    } catch (error) {
+      const why = (error as Error).message;
+      ctx.addIssue({ code: 'custom', message: why.includes(DOCKER_HOST_FORMS) ? why : `${why} (accepted: ${DOCKER_HOST_FORMS})` });
+    }
+  }).default(DEFAULT_DOCKER_HOST),
+  /** Any value turns on TLS for a tcp:// DOCKER_HOST, verified with the certificates in DOCKER_CERT_PATH (as the docker CLI does). */
+  DOCKER_TLS_VERIFY: z.string().optional(),
+  /** Folder with ca.pem, cert.pem and key.pem for DOCKER_TLS_VERIFY; default ~/.docker. */
+  DOCKER_CERT_PATH: z.string().optional(),
   /** Sandbox memory limit in MiB (swap is set equal, so no swap). */
   SANDBOX_MEMORY_MIB: positiveInt(64, 4096).default(256),
   /** Sandbox CPU limit in thousandths of a CPU. */
@@ -98,6 +113,9 @@ export type Config = z.infer<typeof schema>;
 
 /** Reads only the variables this schema knows; anything else in the environment is not ours to judge. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  if (env.DOCKER_SOCKET) {
+    throw new LabError('CONFIG_INVALID', `DOCKER_SOCKET is no longer read: the engine setting is now DOCKER_HOST, as Docker's own tools name it. Set DOCKER_HOST=unix://${env.DOCKER_SOCKET} instead (and unset DOCKER_SOCKET).`);
+  }
   const known = Object.fromEntries(
     Object.keys(schema.shape).filter((key) => env[key] !== undefined && env[key] !== '').map((key) => [key, env[key]]),
   );
@@ -125,6 +143,11 @@ export function gatePolicyOverrides(config: Config): {
     tmpfsBytesMax: scaled(config.GATE_MAX_TMPFS_MIB, MIB), buildContextBytesMax: scaled(config.GATE_MAX_BUILD_CONTEXT_MIB, MIB),
     buildTimeoutMs: scaled(config.GATE_BUILD_TIMEOUT_MIN, 60_000), imageAllowlist: config.GATE_IMAGE_ALLOWLIST,
   };
+}
+
+/** The engine variables of an environment, for a caller (test, bench) that builds the rest of its config itself. */
+export function engineEnv(env: Record<string, string | undefined> = process.env): Record<string, string | undefined> {
+  return { DOCKER_HOST: env.DOCKER_HOST, DOCKER_TLS_VERIFY: env.DOCKER_TLS_VERIFY, DOCKER_CERT_PATH: env.DOCKER_CERT_PATH, DOCKER_SOCKET: env.DOCKER_SOCKET };
 }
 
 export function allowedOrigins(config: Config): string[] {

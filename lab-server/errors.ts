@@ -52,9 +52,23 @@ export function httpStatusOf(error: unknown): number {
   return error instanceof LabError ? error.status : 500;
 }
 
+/** The codes an engine failure may carry: the engine refused, is not there, or (for the gate) answered unusably. */
+export type EngineErrorCode = Extract<ErrorCode, 'ENGINE_ERROR' | 'ENGINE_UNAVAILABLE' | 'GATE_ENGINE'>;
+
+/** Anything the one engine client (lab-server/engine) raises: a refusal, an unusable answer, no engine. */
+export class EngineError extends LabError {
+  constructor(message: string, options: LabErrorOptions & { code?: EngineErrorCode } = {}) {
+    super(options.code ?? 'ENGINE_ERROR', message, options);
+    this.name = 'EngineError';
+  }
+}
+
 /** Raised when the Docker Engine cannot be reached; the server keeps serving the site in reading mode. */
-export class EngineUnavailableError extends LabError {
-  constructor(detail: string, options?: { cause?: unknown }) {
-    super('ENGINE_UNAVAILABLE', `Docker Engine not reachable (${detail}): start Docker (for example \`sudo systemctl start docker\`) or point DOCKER_HOST at a running engine, then restart Bulkhead; the course stays readable meanwhile.`, options);
+export class EngineUnavailableError extends EngineError {
+  /** `where` is the DOCKER_HOST the client dialled, so the operator sees which engine is meant. */
+  constructor(detail: string, options: { cause?: unknown; where?: string } = {}) {
+    const at = options.where ? ` at ${options.where}` : '';
+    super(`Docker Engine not reachable${at} (${detail}): start Docker (for example \`sudo systemctl start docker\`) or point DOCKER_HOST at a running engine, then restart Bulkhead; the course stays readable meanwhile.`, { code: 'ENGINE_UNAVAILABLE', cause: options.cause });
+    this.name = 'EngineUnavailableError';
   }
 }

@@ -6,6 +6,8 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Lesson } from '../src/lib/lesson-schema.ts';
 import { gatePolicyOverrides, type Config } from './config.ts';
+import type { Engine } from './engine/client.ts';
+import { engineFromConfig } from './engine/from-config.ts';
 import { buildGatePolicy, DockerGate, removeSessionObjects, type GateLog } from './gate/index.ts';
 
 /** Parent of every session's gate folder: root-only, so only the sandbox that mounts a folder reaches its socket. */
@@ -20,10 +22,18 @@ export function gateDirFor(config: Config, session: string): string {
 }
 
 export async function startGate(options: {
-  config: Config; instance: string; session: string; network: string; lab: NonNullable<Lesson['lab']>; log?: GateLog;
+  config: Config; instance: string; session: string; network: string; lab: NonNullable<Lesson['lab']>;
+  /** The session's hard expiry (epoch ms), labelled on everything the learner makes through the gate. */
+  expiresAt: number;
+  /** The lesson slug, labelled likewise. */
+  labId?: string;
+  /** The engine client; by default the one shared for the config's DOCKER_HOST. */
+  engine?: Engine;
+  log?: GateLog;
 }): Promise<DockerGate> {
   const gate = new DockerGate({
-    engineSocket: options.config.DOCKER_SOCKET, instance: options.instance, session: options.session,
+    engine: options.engine ?? engineFromConfig(options.config), instance: options.instance, session: options.session,
+    expiresAt: options.expiresAt, ...(options.labId ? { lab: options.labId } : {}),
     socketDir: gateDirFor(options.config, options.session), network: options.network,
     policy: buildGatePolicy(options.lab, gatePolicyOverrides(options.config)), log: options.log,
   });
@@ -32,7 +42,7 @@ export async function startGate(options: {
 }
 
 /** After a session: the gate's objects (images included) and its socket folder. */
-export async function removeGateLeftovers(config: Config, instance: string, session: string): Promise<void> {
-  await removeSessionObjects(config.DOCKER_SOCKET, instance, session);
+export async function removeGateLeftovers(config: Config, instance: string, session: string, engine: Engine = engineFromConfig(config)): Promise<void> {
+  await removeSessionObjects(engine, instance, session);
   rmSync(join(gatesRoot(config), session), { recursive: true, force: true });
 }

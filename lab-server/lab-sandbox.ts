@@ -22,10 +22,11 @@ export async function openLabSandbox(options: {
   const { runtime, lesson } = options;
   const session = newSessionId();
   const lab = lesson.lab;
+  const expiresAt = Date.now() + STANDALONE_TTL_MS;
   const sandbox = await createSandbox(runtime, {
     lab: lesson.slug, image: options.image, capAdd: lab?.capAdd ?? [], network: lab?.network === 'session' || Boolean(lab?.docker),
     ...(lab?.docker ? { gateDir: (id: string) => gateDirFor(options.config, id) } : {}),
-  }, session, Date.now() + STANDALONE_TTL_MS);
+  }, session, expiresAt);
   const close = async () => {
     await gate?.close();
     if (lab?.docker) await removeGateLeftovers(options.config, options.instance, session);
@@ -33,7 +34,7 @@ export async function openLabSandbox(options: {
   };
   let gate: Awaited<ReturnType<typeof startGate>> | undefined;
   try {
-    if (lab?.docker && sandbox.network) gate = await startGate({ config: options.config, instance: options.instance, session, network: sandbox.network, lab });
+    if (lab?.docker && sandbox.network) gate = await startGate({ config: options.config, instance: options.instance, session, network: sandbox.network, lab, labId: lesson.slug, expiresAt });
   } catch (error) {
     await close();
     throw error;

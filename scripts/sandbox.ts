@@ -9,8 +9,7 @@ import { loadConfig } from '../lab-server/config.ts';
 import { LabError } from '../lab-server/errors.ts';
 import { imageRefs } from '../lab-server/images.ts';
 import { loadLessons } from '../lab-server/lessons.ts';
-import { DockerRuntime } from '../lab-server/runtime/docker-runtime.ts';
-import { limitsFromConfig } from '../lab-server/runtime/hardening.ts';
+import { runtimeFromConfig } from '../lab-server/runtime/docker-runtime.ts';
 import { openLabSandbox, type LabSandbox } from '../lab-server/lab-sandbox.ts';
 
 const USAGE = 'usage: npm run sandbox -- LAB [-- COMMAND...]   |   npm run sandbox -- --list';
@@ -34,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const instance = `sandbox-${process.pid}`;
-  const runtime = new DockerRuntime({ socketPath: config.DOCKER_SOCKET, limits: limitsFromConfig(config), instance });
+  const runtime = runtimeFromConfig(config, { instance });
   await runtime.ping();
   const image = (await imageRefs('shell')).hashTag;
   if (!(await runtime.hasImage(image))) throw new LabError('IMAGE_MISSING', `The lab image ${image} is not built: run \`npm run images\` first.`);

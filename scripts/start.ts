@@ -8,8 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../lab-server/config.ts';
 import { LabError } from '../lab-server/errors.ts';
 import { imageRefs } from '../lab-server/images.ts';
-import { DockerRuntime } from '../lab-server/runtime/docker-runtime.ts';
-import { limitsFromConfig } from '../lab-server/runtime/hardening.ts';
+import { runtimeFromConfig } from '../lab-server/runtime/docker-runtime.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -27,7 +26,7 @@ try {
     console.log('The site is not built yet: building it (npm run build)…');
     npmRun('build');
   }
-  const runtime = new DockerRuntime({ socketPath: config.DOCKER_SOCKET, limits: limitsFromConfig(config), instance: config.BULKHEAD_INSTANCE });
+  const runtime = runtimeFromConfig(config);
   try {
     await runtime.ping();
     if (!(await runtime.hasImage((await imageRefs('shell')).hashTag))) {

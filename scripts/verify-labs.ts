@@ -8,8 +8,7 @@ import { LabError } from '../lab-server/errors.ts';
 import { imageRefs } from '../lab-server/images.ts';
 import { loadLessons, type LoadedLesson } from '../lab-server/lessons.ts';
 import { verifyLab, type ExerciseVerdict } from '../lab-server/checks/verify-labs.ts';
-import { DockerRuntime } from '../lab-server/runtime/docker-runtime.ts';
-import { limitsFromConfig } from '../lab-server/runtime/hardening.ts';
+import { runtimeFromConfig } from '../lab-server/runtime/docker-runtime.ts';
 import { openLabSandbox } from '../lab-server/lab-sandbox.ts';
 
 /** Labs verified side by side; each has its own sandbox (and gate). */
@@ -22,7 +21,7 @@ async function main(only: string[]): Promise<number> {
   if (unknown.length) throw new LabError('USAGE', `No lab with exercises called ${unknown.join(', ')}. Labs: ${lessons.map((l) => l.slug).join(', ')}`);
   const selected = only.length ? lessons.filter((l) => only.includes(l.slug)) : lessons;
   const instance = `verify-${process.pid}`;
-  const runtime = new DockerRuntime({ socketPath: config.DOCKER_SOCKET, limits: limitsFromConfig(config), instance });
+  const runtime = runtimeFromConfig(config, { instance });
   await runtime.ping();
   const image = (await imageRefs('shell')).hashTag;
   if (!(await runtime.hasImage(image))) throw new LabError('IMAGE_MISSING', `The lab image ${image} is not built: run \`npm run images\` first.`);

@@ -5,10 +5,9 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { loadConfig } from '../../lab-server/config.ts';
+import { engineEnv, loadConfig } from '../../lab-server/config.ts';
 import { imageRefs } from '../../lab-server/images.ts';
-import { DockerRuntime } from '../../lab-server/runtime/docker-runtime.ts';
-import { limitsFromConfig } from '../../lab-server/runtime/hardening.ts';
+import { DockerRuntime, runtimeFromConfig } from '../../lab-server/runtime/docker-runtime.ts';
 import { onCleanup } from './cleanup.ts';
 import { progress } from './progress.ts';
 
@@ -69,8 +68,7 @@ export function benchInstance(purpose: string): string {
 }
 
 export function instanceRuntime(instance: string, env: Record<string, string> = {}): DockerRuntime {
-  const config = loadConfig({ ...env, BULKHEAD_INSTANCE: instance });
-  return new DockerRuntime({ socketPath: config.DOCKER_SOCKET, limits: limitsFromConfig(config), instance });
+  return runtimeFromConfig(loadConfig({ ...engineEnv(), ...env, BULKHEAD_INSTANCE: instance }));
 }
 
 export async function engineDescription(): Promise<string> {

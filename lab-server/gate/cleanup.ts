@@ -1,16 +1,17 @@
 /**
  * Removes everything a session made, by label and by the session's image namespace: containers (with
  * their anonymous volumes), networks, volumes, images. Used by DockerGate.close() and by the reaper
- * after a crash, so it needs nothing but the engine socket and the session's identity.
+ * after a crash, so it needs nothing but the one engine client and the session's identity; it selects
+ * by the ownership labels (labels.ts), never by expiry, which a cleanup after a crash does not know.
  */
-import { HttpEngineClient, encodePath, type EngineClient } from './engine.ts';
+import { EngineError, encodePath, type EngineClient } from './engine.ts';
 import { ownLabelFilters, sessionIdentity } from './naming.ts';
 
 export interface RemovedObjects { containers: number; networks: number; volumes: number; images: number }
 
 async function list<T>(engine: EngineClient, path: string, query: Record<string, string>): Promise<T> {
   const res = await engine.call({ method: 'GET', path, query });
-  if (res.status >= 400) throw new Error(`listing ${path} failed: ${res.status} ${res.body.toString().slice(0, 200)}`);
+  if (res.status >= 400) throw new EngineError(`Docker Engine refused to list ${path} for the gate's cleanup: ${res.status} ${res.body.toString().slice(0, 200)}`);
   return JSON.parse(res.body.toString()) as T;
 }
 
@@ -19,18 +20,10 @@ async function remove(engine: EngineClient, path: string, query: Record<string, 
   const res = await engine.call({ method: 'DELETE', path, query });
   if (res.status < 300) return true;
   if (res.status === 404 || res.status === 409) return false;
-  throw new Error(`removing ${path} failed: ${res.status} ${res.body.toString().slice(0, 200)}`);
+  throw new EngineError(`Docker Engine refused to remove ${path} for the gate's cleanup: ${res.status} ${res.body.toString().slice(0, 200)}`);
 }
 
-export async function engineApiVersion(engineSocket: string): Promise<string> {
-  const engine = new HttpEngineClient(engineSocket, '');
-  const res = await engine.call({ method: 'GET', path: '/version' });
-  if (res.status >= 400) throw new Error(`the Docker Engine answered /version with ${res.status}`);
-  return String((JSON.parse(res.body.toString()) as { ApiVersion: string }).ApiVersion);
-}
-
-export async function removeSessionObjects(engineSocket: string, instance: string, session: string, extraImageIds: Iterable<string> = []): Promise<RemovedObjects> {
-  const engine = new HttpEngineClient(engineSocket, await engineApiVersion(engineSocket));
+export async function removeSessionObjects(engine: EngineClient, instance: string, session: string, extraImageIds: Iterable<string> = []): Promise<RemovedObjects> {
   const id = sessionIdentity(instance, session, '');
   const filters = JSON.stringify({ label: ownLabelFilters(id) });
   const removed: RemovedObjects = { containers: 0, networks: 0, volumes: 0, images: 0 };

@@ -6,10 +6,10 @@
 import { chmod, chown, mkdir, rm, stat } from 'node:fs/promises';
 import type { Server, Socket } from 'node:net';
 import { join } from 'node:path';
-import { LabError } from '../errors.ts';
-import { removeSessionObjects, engineApiVersion, type RemovedObjects } from './cleanup.ts';
+import type { Engine } from '../engine/client.ts';
+import { EngineError, LabError } from '../errors.ts';
+import { removeSessionObjects, type RemovedObjects } from './cleanup.ts';
 import { serializer, SILENT_LOG, type GateLog, type SessionContext } from './context.ts';
-import { HttpEngineClient } from './engine.ts';
 import { sessionIdentity } from './naming.ts';
 import { buildGatePolicy, type GatePolicy } from './policy.ts';
 import { compareVersions, MIN_API_VERSION } from './request.ts';
@@ -25,10 +25,14 @@ const LEARNER_UID = 1000;
 const SOCKET_DIR_MODE = 0o755;
 
 export interface DockerGateOptions {
-  /** Host path of the Docker Engine socket. */
-  engineSocket: string;
+  /** The one engine client (lab-server/engine); its negotiated API version is the gate's too. */
+  engine: Engine;
   instance: string;
   session: string;
+  /** The session's hard expiry (epoch ms): every object the learner makes carries it. */
+  expiresAt: number;
+  /** The lab (lesson slug), labelled on the learner's objects where known. */
+  lab?: string;
   /** Host directory the gate creates its socket in; bind-mounted into the sandbox at /run/docker-gate. */
   socketDir: string;
   /** Engine name of the session's internal network (created by the runtime before the gate starts). */
@@ -55,19 +59,18 @@ export class DockerGate {
   }
 
   async start(): Promise<void> {
-    const { engineSocket, instance, session, socketDir, network } = this.options;
+    const { engine, instance, session, socketDir, network, expiresAt, lab } = this.options;
     let engineVersion: string;
     try {
-      engineVersion = await engineApiVersion(engineSocket);
+      engineVersion = await engine.apiVersion();
     } catch (cause) {
-      throw new LabError('GATE_ENGINE', `The Docker gate cannot reach the engine at ${engineSocket}: ${(cause as Error).message}`, { cause });
+      throw new EngineError(`The Docker gate cannot reach the engine at ${engine.where}: ${(cause as Error).message}`, { code: 'GATE_ENGINE', cause });
     }
-    if (compareVersions(engineVersion, MIN_API_VERSION) < 0) throw new LabError('GATE_ENGINE', `The Docker Engine speaks API ${engineVersion}; the gate needs ${MIN_API_VERSION} or newer (Engine 19.03+).`);
-    const engine = new HttpEngineClient(engineSocket, engineVersion);
+    if (compareVersions(engineVersion, MIN_API_VERSION) < 0) throw new EngineError(`The Docker Engine speaks API ${engineVersion}; the gate needs ${MIN_API_VERSION} or newer (Engine 19.03+).`, { code: 'GATE_ENGINE' });
     const net = await engine.call({ method: 'GET', path: `/networks/${encodeURIComponent(network)}` });
     if (net.status !== 200) throw new LabError('GATE_NETWORK', `The session network ${network} does not exist; create it before starting the gate.`);
     this.context = {
-      id: sessionIdentity(instance, session, network), policy: this.policy, engine, execs: new Map(), buildImages: new Set(),
+      id: sessionIdentity(instance, session, network, { expiresAt, lab }), policy: this.policy, engine, execs: new Map(), buildImages: new Set(),
       engineVersion, serialize: serializer(), log: this.log,
     };
     await mkdir(socketDir, { recursive: true, mode: SOCKET_DIR_MODE });
@@ -106,7 +109,7 @@ export class DockerGate {
       await closed;
     }
     await rm(this.socketPath, { force: true });
-    const removed = await removeSessionObjects(this.options.engineSocket, this.options.instance, this.options.session, this.context?.buildImages ?? []);
+    const removed = await removeSessionObjects(this.options.engine, this.options.instance, this.options.session, this.context?.buildImages ?? []);
     this.log.info('gate: closed', { session: this.options.session, ...removed });
     return removed;
   }

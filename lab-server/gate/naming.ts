@@ -5,10 +5,10 @@
  * unambiguous. Ownership is still decided by labels (and, for image tags, by the namespace).
  */
 import { createHash } from 'node:crypto';
-import { LABEL_INSTANCE, LABEL_MANAGED, LABEL_ROLE, LABEL_SESSION } from '../labels.ts';
+import { LABEL_EXPIRES, LABEL_LAB, objectLabels, ownerFilters, ROLE_LEARNER } from '../labels.ts';
 import { badRequest } from './refusal.ts';
 
-export const ROLE_LEARNER = 'learner';
+export { ROLE_LEARNER };
 /**
  * On a container made from one of the session's own images: the reference the learner typed. The
  * container is created from the image id (so a concurrent rebuild cannot swap the checked image), and
@@ -30,29 +30,46 @@ export interface SessionIdentity {
   imageNamespace: string;
   /** The session network's engine name, shown to the learner as `bridge`. */
   sessionNetwork: string;
+  /** The session's hard expiry (epoch ms), written on everything the gate creates; unknown to a cleanup after a crash. */
+  expiresAt?: number;
+  /** The lab (lesson slug), where the gate's starter knows it. */
+  lab?: string;
 }
 
 export const SESSION_NETWORK_ALIAS = 'bridge';
 
-export function sessionIdentity(instance: string, session: string, sessionNetwork: string): SessionIdentity {
+export function sessionIdentity(instance: string, session: string, sessionNetwork: string, owner: { expiresAt?: number; lab?: string } = {}): SessionIdentity {
   const hash = createHash('sha256').update(`${instance}\0${session}`).digest('hex').slice(0, HASH_HEX_CHARS);
-  return { instance, session, namePrefix: `bh-${hash}-`, imageNamespace: `bh-${hash}`, sessionNetwork };
+  return {
+    instance, session, namePrefix: `bh-${hash}-`, imageNamespace: `bh-${hash}`, sessionNetwork,
+    ...(owner.expiresAt === undefined ? {} : { expiresAt: owner.expiresAt }), ...(owner.lab ? { lab: owner.lab } : {}),
+  };
 }
 
-/** The labels every object the gate creates carries; the only labels that make an object the session's. */
+/**
+ * The labels every object the gate creates carries (labels.ts's vocabulary, role `learner`). Ownership
+ * is decided by managed, instance, session and role; expiry and lab only describe.
+ */
 export function ownLabels(id: SessionIdentity): Record<string, string> {
-  return { [LABEL_MANAGED]: 'true', [LABEL_INSTANCE]: id.instance, [LABEL_SESSION]: id.session, [LABEL_ROLE]: ROLE_LEARNER };
+  const labels = objectLabels({ instance: id.instance, session: id.session, expiresAt: id.expiresAt ?? 0, lab: id.lab }, ROLE_LEARNER);
+  // An identity without a known expiry (a cleanup) must not stamp "expired at 0" on anything.
+  if (id.expiresAt === undefined) delete labels[LABEL_EXPIRES];
+  if (!id.lab) delete labels[LABEL_LAB];
+  return labels;
 }
 
-/** Engine list filters selecting exactly the session's learner objects. */
+/** Engine list filters selecting exactly the session's learner objects, whatever their expiry. */
 export function ownLabelFilters(id: SessionIdentity): string[] {
-  return Object.entries(ownLabels(id)).map(([k, v]) => `${k}=${v}`);
+  return ownerFilters({ instance: id.instance, session: id.session, role: ROLE_LEARNER });
 }
 
 export function hasOwnLabels(id: SessionIdentity, labels: unknown): boolean {
   if (typeof labels !== 'object' || labels === null) return false;
   const map = labels as Record<string, unknown>;
-  return Object.entries(ownLabels(id)).every(([k, v]) => map[k] === v);
+  return ownLabelFilters(id).every((filter) => {
+    const at = filter.indexOf('=');
+    return map[filter.slice(0, at)] === filter.slice(at + 1);
+  });
 }
 
 export function isReservedLabel(key: string): boolean {

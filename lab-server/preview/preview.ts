@@ -17,6 +17,7 @@ import type { SessionAssembly } from '../sessions/assembly.ts';
 import type { SessionManager } from '../sessions/manager.ts';
 import { PreviewAccess } from './access.ts';
 import { NOT_FOUND_TEXT, previewRoutes, REDEEM_PATH, requestProto, type ApiContext, type AuthorizeViewer } from './api.ts';
+import { engineFromConfig } from '../engine/from-config.ts';
 import { PreviewEngine } from './engine.ts';
 import { isolationRefusal } from './isolation.ts';
 import { PreviewLimits, type PreviewBounds } from './limits.ts';
@@ -38,7 +39,7 @@ export interface PreviewDeps {
 }
 
 export interface PreviewOptions {
-  config: Pick<Config, 'PREVIEW_MODE' | 'PREVIEW_HOST' | 'DOCKER_SOCKET' | 'BULKHEAD_INSTANCE'>;
+  config: Pick<Config, 'PREVIEW_MODE' | 'PREVIEW_HOST' | 'DOCKER_HOST' | 'DOCKER_TLS_VERIFY' | 'DOCKER_CERT_PATH' | 'BULKHEAD_INSTANCE'>;
   log?: (line: string) => void;
   /** Hook for the workshops module: lets an instructor view a learner's preview (host scheme only). */
   authorize?: AuthorizeViewer;
@@ -85,7 +86,7 @@ export function attachPreview(deps: PreviewDeps, options: PreviewOptions): Previ
   const mode = config.PREVIEW_MODE;
   const base = config.PREVIEW_HOST;
   const sameId = sameIdIn(base);
-  const engine = new PreviewEngine(config.DOCKER_SOCKET);
+  const engine = new PreviewEngine(engineFromConfig(config));
   const resolver = new TargetResolver({ engine, instance: config.BULKHEAD_INSTANCE, log });
   resolver.follow();
   const listing = new ListeningPorts({ engine, resolver, log });

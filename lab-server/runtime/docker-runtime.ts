@@ -1,72 +1,63 @@
 /**
- * SandboxRuntime over dockerode. Every engine call goes through `call`, which names the operation and
- * object in the error and treats the benign answers (already gone, already stopped) as success.
+ * SandboxRuntime over the one engine client (lab-server/engine). Every engine call goes through
+ * `engine.run`, which names the operation and object in the error and treats the benign answers
+ * (already gone, already stopped) as success.
  */
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { PassThrough } from 'node:stream';
-import { EngineUnavailableError, LabError } from '../errors.ts';
-import { LABEL_EXPIRES, LABEL_INSTANCE, LABEL_SESSION } from '../labels.ts';
-import { LEARNER_HOME, LEARNER_UID, sandboxCreateOptions, sessionLabels, type SandboxLimits } from './hardening.ts';
+import type { Config } from '../config.ts';
+import { Engine } from '../engine/client.ts';
+import { engineFromConfig } from '../engine/from-config.ts';
+import { LABEL_EXPIRES, LABEL_SESSION, objectLabels, ownerFilters, ROLE_NETWORK } from '../labels.ts';
+import { LEARNER_HOME, LEARNER_UID, limitsFromConfig, sandboxCreateOptions, type SandboxLimits } from './hardening.ts';
 import type { EngineSession, ExecOptions, ExecResult, SandboxHandle, SandboxProcess, SandboxRuntime, SandboxSpec, TerminalProcess } from './sandbox-runtime.ts';
 
-const PING_TIMEOUT_MS = 3_000;
 const DEFAULT_EXEC_TIMEOUT_MS = 5_000;
 /** Default output cap: beyond this a command's output is noise, and capping it keeps a runaway script from filling memory. */
 const MAX_EXEC_OUTPUT_BYTES = 64 * 1024;
 
-function statusOf(error: unknown): number | undefined {
-  return typeof error === 'object' && error !== null && 'statusCode' in error ? Number((error as { statusCode: unknown }).statusCode) : undefined;
-}
-
-async function call<T>(what: string, fn: () => Promise<T>, benign: readonly number[] = []): Promise<T | undefined> {
-  try {
-    return await fn();
-  } catch (error) {
-    const status = statusOf(error);
-    if (status !== undefined && benign.includes(status)) return undefined;
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES') throw new EngineUnavailableError(`${what}: ${code}`, { cause: error });
-    throw new LabError('ENGINE_ERROR', `Docker Engine refused to ${what}: ${(error as Error).message}`, { cause: error });
-  }
+/**
+ * The one way to build a DockerRuntime from settings: the shared engine client for DOCKER_HOST, the
+ * sandbox limits, and the instance (BULKHEAD_INSTANCE unless a script names its own).
+ */
+export function runtimeFromConfig(config: Config, options: { instance?: string; engine?: Engine } = {}): DockerRuntime {
+  return new DockerRuntime({ engine: options.engine ?? engineFromConfig(config), limits: limitsFromConfig(config), instance: options.instance ?? config.BULKHEAD_INSTANCE });
 }
 
 export class DockerRuntime implements SandboxRuntime {
-  readonly docker: Docker;
+  readonly engine: Engine;
   private readonly limits: SandboxLimits;
   private readonly instance: string;
 
-  constructor(options: { socketPath: string; limits: SandboxLimits; instance: string }) {
-    this.docker = new Docker({ socketPath: options.socketPath });
+  constructor(options: { engine: Engine; limits: SandboxLimits; instance: string }) {
+    this.engine = options.engine;
     this.limits = options.limits;
     this.instance = options.instance;
   }
 
-  async ping(): Promise<void> {
-    try {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })), PING_TIMEOUT_MS); });
-      await Promise.race([this.docker.ping(), timeout]).finally(() => clearTimeout(timer));
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).name;
-      throw new EngineUnavailableError(String(code), { cause: error });
-    }
+  /** The engine's dockerode instance, for tests that inspect what the runtime made. */
+  get docker(): Docker {
+    return this.engine.docker;
+  }
+
+  ping(): Promise<void> {
+    return this.engine.ping();
   }
 
   async hasImage(ref: string): Promise<boolean> {
-    return (await call(`inspect image ${ref}`, () => this.docker.getImage(ref).inspect(), [404])) !== undefined;
+    return (await this.engine.run(`inspect image ${ref}`, (docker) => docker.getImage(ref).inspect(), [404])) !== undefined;
   }
 
   async create(spec: SandboxSpec): Promise<SandboxHandle> {
     const options = sandboxCreateOptions(spec, this.limits, this.instance);
-    const container = await call(`create a sandbox from ${spec.image}`, () => this.docker.createContainer(options));
-    if (!container) throw new LabError('ENGINE_ERROR', 'Docker Engine returned no container');
-    await call(`start sandbox ${container.id.slice(0, 12)}`, () => container.start());
+    const container = await this.engine.must(`create a sandbox from ${spec.image}`, (docker) => docker.createContainer(options));
+    await this.engine.run(`start sandbox ${container.id.slice(0, 12)}`, () => container.start());
     return { id: container.id, session: spec.session, lab: spec.lab };
   }
 
   async openTerminal(sandbox: SandboxHandle, size: { cols: number; rows: number }, command: readonly string[] = ['bash', '-l']): Promise<TerminalProcess> {
     const container = this.docker.getContainer(sandbox.id);
-    const exec = await call(`open a shell in ${sandbox.id.slice(0, 12)}`, () => container.exec({
+    const exec = await this.engine.must(`open a shell in ${sandbox.id.slice(0, 12)}`, () => container.exec({
       Cmd: [...command],
       User: `${LEARNER_UID}:${LEARNER_UID}`,
       WorkingDir: LEARNER_HOME,
@@ -76,13 +67,11 @@ export class DockerRuntime implements SandboxRuntime {
       AttachStdout: true,
       AttachStderr: true,
     }));
-    if (!exec) throw new LabError('ENGINE_ERROR', 'Docker Engine returned no exec');
-    const stream = await call('attach to the shell', () => exec.start({ hijack: true, stdin: true, Tty: true }));
-    if (!stream) throw new LabError('ENGINE_ERROR', 'Docker Engine returned no stream');
+    const stream = await this.engine.must('attach to the shell', () => exec.start({ hijack: true, stdin: true, Tty: true }));
     const ended = new Promise<void>((resolve) => { stream.once('end', resolve); stream.once('close', resolve); stream.once('error', () => resolve()); });
     const resize = async (cols: number, rows: number) => {
       // 409/404 while the exec is starting or already gone: a resize then has nothing to act on.
-      await call('resize the terminal', () => exec.resize({ h: rows, w: cols }), [404, 409, 500]);
+      await this.engine.run('resize the terminal', () => exec.resize({ h: rows, w: cols }), [404, 409, 500]);
     };
     await resize(size.cols, size.rows);
     return {
@@ -90,7 +79,7 @@ export class DockerRuntime implements SandboxRuntime {
       resize,
       exitCode: async () => {
         await ended;
-        const info = await call('read the shell exit code', () => exec.inspect(), [404]);
+        const info = await this.engine.run('read the shell exit code', () => exec.inspect(), [404]);
         return info?.ExitCode ?? null;
       },
     };
@@ -115,7 +104,7 @@ export class DockerRuntime implements SandboxRuntime {
     ]);
     clearTimeout(timer);
     if (timedOut) stream.destroy();
-    const info = timedOut ? undefined : await call('read the command exit code', () => exec.inspect(), [404]);
+    const info = timedOut ? undefined : await this.engine.run('read the command exit code', () => exec.inspect(), [404]);
     return {
       exitCode: timedOut ? -1 : (info?.ExitCode ?? -1),
       stdout: Buffer.concat(chunks.stdout).toString('utf8'),
@@ -143,13 +132,11 @@ export class DockerRuntime implements SandboxRuntime {
   /** Creates and starts an exec as the learner in their home folder, without a TTY, stdout and stderr apart. */
   private async startLearnerExec(sandbox: SandboxHandle, command: readonly string[], stdin: boolean) {
     const container = this.docker.getContainer(sandbox.id);
-    const exec = await call(stdin ? 'start a process in the sandbox' : 'run a command in the sandbox', () => container.exec({
+    const exec = await this.engine.must(stdin ? 'start a process in the sandbox' : 'run a command in the sandbox', () => container.exec({
       Cmd: [...command], User: `${LEARNER_UID}:${LEARNER_UID}`, WorkingDir: LEARNER_HOME,
       AttachStdin: stdin, AttachStdout: true, AttachStderr: true, Tty: false,
     }));
-    if (!exec) throw new LabError('ENGINE_ERROR', 'Docker Engine returned no exec');
-    const stream = await call(stdin ? 'attach to the process' : 'start the command', () => exec.start({ hijack: true, stdin }));
-    if (!stream) throw new LabError('ENGINE_ERROR', 'Docker Engine returned no stream');
+    const stream = await this.engine.must(stdin ? 'attach to the process' : 'start the command', () => exec.start({ hijack: true, stdin }));
     const stdout = new PassThrough();
     const stderr = new PassThrough();
     this.docker.modem.demuxStream(stream, stdout, stderr);
@@ -158,30 +145,31 @@ export class DockerRuntime implements SandboxRuntime {
 
   async remove(sandbox: SandboxHandle): Promise<void> {
     // 404: already removed (AutoRemove); 409: removal already in progress.
-    await call(`remove sandbox ${sandbox.id.slice(0, 12)}`, () => this.docker.getContainer(sandbox.id).remove({ force: true, v: true }), [404, 409]);
+    await this.engine.run(`remove sandbox ${sandbox.id.slice(0, 12)}`, (docker) => docker.getContainer(sandbox.id).remove({ force: true, v: true }), [404, 409]);
   }
 
   async createNetwork(session: string, lab: string, expiresAt: number): Promise<string> {
     const name = `bulkhead-${this.instance}-${session}`;
-    await call(`create network ${name}`, () => this.docker.createNetwork({
+    await this.engine.run(`create network ${name}`, (docker) => docker.createNetwork({
       Name: name, Driver: 'bridge', Internal: true, CheckDuplicate: true,
-      Labels: sessionLabels(session, lab, expiresAt, this.instance, 'network'),
+      Labels: objectLabels({ instance: this.instance, session, lab, expiresAt }, ROLE_NETWORK),
     }));
     return name;
   }
 
+  /** Everything labelled with all of `labels`: the runtime's own objects and the gate's alike. */
   private async objects(labels: string[]) {
     const filters = { label: labels };
     const [containers, networks, volumes] = await Promise.all([
-      call('list containers', () => this.docker.listContainers({ all: true, filters })),
-      call('list networks', () => this.docker.listNetworks({ filters })),
-      call('list volumes', () => this.docker.listVolumes({ filters })),
+      this.engine.run('list containers', (docker) => docker.listContainers({ all: true, filters })),
+      this.engine.run('list networks', (docker) => docker.listNetworks({ filters })),
+      this.engine.run('list volumes', (docker) => docker.listVolumes({ filters })),
     ]);
     return { containers: containers ?? [], networks: networks ?? [], volumes: volumes?.Volumes ?? [] };
   }
 
   async engineSessions(): Promise<EngineSession[]> {
-    const { containers, networks, volumes } = await this.objects([`${LABEL_INSTANCE}=${this.instance}`]);
+    const { containers, networks, volumes } = await this.objects(ownerFilters({ instance: this.instance }));
     const sessions = new Map<string, number>();
     for (const labels of [...containers.map((c) => c.Labels), ...networks.map((n) => n.Labels), ...volumes.map((v) => v.Labels)]) {
       const session = labels?.[LABEL_SESSION];
@@ -196,16 +184,16 @@ export class DockerRuntime implements SandboxRuntime {
     const { containers, networks, volumes } = await this.objects(labels);
     // Containers first: a network or volume in use cannot be removed.
     await Promise.all(containers.map((c) => this.remove({ id: c.Id, session: '', lab: '' })));
-    await Promise.all(networks.map((n) => call(`remove network ${n.Name}`, () => this.docker.getNetwork(n.Id).remove(), [404])));
-    await Promise.all(volumes.map((v) => call(`remove volume ${v.Name}`, () => this.docker.getVolume(v.Name).remove({ force: true }), [404, 409])));
+    await Promise.all(networks.map((n) => this.engine.run(`remove network ${n.Name}`, (docker) => docker.getNetwork(n.Id).remove(), [404])));
+    await Promise.all(volumes.map((v) => this.engine.run(`remove volume ${v.Name}`, (docker) => docker.getVolume(v.Name).remove({ force: true }), [404, 409])));
     return containers.length + networks.length + volumes.length;
   }
 
   removeSession(session: string): Promise<number> {
-    return this.removeMatching([`${LABEL_INSTANCE}=${this.instance}`, `${LABEL_SESSION}=${session}`]);
+    return this.removeMatching(ownerFilters({ instance: this.instance, session }));
   }
 
   removeAll(): Promise<number> {
-    return this.removeMatching([`${LABEL_INSTANCE}=${this.instance}`]);
+    return this.removeMatching(ownerFilters({ instance: this.instance }));
   }
 }

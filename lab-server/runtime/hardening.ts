@@ -5,7 +5,7 @@
  */
 import type { ContainerCreateOptions } from 'dockerode';
 import type { Config } from '../config.ts';
-import { LABEL_EXPIRES, LABEL_INSTANCE, LABEL_LAB, LABEL_MANAGED, LABEL_ROLE, LABEL_SESSION } from '../labels.ts';
+import { objectLabels, ROLE_SANDBOX } from '../labels.ts';
 import type { SandboxSpec } from './sandbox-runtime.ts';
 
 export const LEARNER_UID = 1000;
@@ -35,17 +35,6 @@ export function limitsFromConfig(config: Config): SandboxLimits {
   };
 }
 
-export function sessionLabels(session: string, lab: string, expiresAt: number, instance: string, role: string): Record<string, string> {
-  return {
-    [LABEL_MANAGED]: 'true',
-    [LABEL_INSTANCE]: instance,
-    [LABEL_SESSION]: session,
-    [LABEL_LAB]: lab,
-    [LABEL_EXPIRES]: String(expiresAt),
-    [LABEL_ROLE]: role,
-  };
-}
-
 export function sandboxCreateOptions(spec: SandboxSpec, limits: SandboxLimits, instance: string): ContainerCreateOptions {
   const tmpfs = `rw,nosuid,nodev,size=${limits.tmpfsBytes}`;
   return {
@@ -57,7 +46,7 @@ export function sandboxCreateOptions(spec: SandboxSpec, limits: SandboxLimits, i
     WorkingDir: LEARNER_HOME,
     Hostname: 'lab',
     Env: ['TERM=xterm-256color', 'LANG=C.UTF-8', `HOME=${LEARNER_HOME}`],
-    Labels: sessionLabels(spec.session, spec.lab, spec.expiresAt, instance, 'sandbox'),
+    Labels: objectLabels({ instance, session: spec.session, lab: spec.lab, expiresAt: spec.expiresAt }, ROLE_SANDBOX),
     NetworkDisabled: false,
     ExposedPorts: {},
     StopSignal: 'SIGKILL',

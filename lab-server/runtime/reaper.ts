@@ -1,7 +1,8 @@
 /**
  * Removes what no live session owns: at start-up (a killed lab-server leaves everything behind) and then
- * every minute. Anything labelled with this instance whose session is unknown here, or whose expiry
- * label has passed, goes.
+ * every minute. Anything labelled with this instance (labels.ts: the runtime's sandboxes and networks
+ * and the gate's learner objects alike) whose session is unknown here, or whose expiry label has passed,
+ * goes: first the gate's cleanup (images, by the session's labels and namespace), then the runtime's.
  */
 import type { SandboxRuntime } from './sandbox-runtime.ts';
 

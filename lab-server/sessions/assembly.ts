@@ -23,7 +23,7 @@ export interface SessionLab {
 }
 
 /** Starts a session's gate on its network (the gate's host side knows the folders and the engine). */
-export type GateStarter = (session: string, network: string, lab: NonNullable<Lesson['lab']>) => Promise<DockerGate>;
+export type GateStarter = (session: { id: string; lab: { id: string }; expiresAt: number }, network: string, lab: NonNullable<Lesson['lab']>) => Promise<DockerGate>;
 
 interface Parts {
   gate?: DockerGate;
@@ -59,7 +59,7 @@ export class SessionAssembly {
   async beforeShell(session: Session, sandbox: PooledSandbox, lab: SessionLab): Promise<void> {
     if (!lab.gate) return;
     if (!sandbox.network) throw new LabError('SANDBOX_FAILED', 'A Docker lab needs its session network.');
-    const gate = await this.startGate(session.id, sandbox.network, lab.gate);
+    const gate = await this.startGate(session, sandbox.network, lab.gate);
     this.parts.set(session.id, { ...this.parts.get(session.id), gate });
   }
 

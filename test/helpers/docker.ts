@@ -1,17 +1,20 @@
 /** Real-engine test helpers: a runtime labelled with a unique instance, so cleanup by label is exact. */
 import { randomBytes } from 'node:crypto';
 import { imageRefs } from '../../lab-server/images.ts';
-import { DockerRuntime } from '../../lab-server/runtime/docker-runtime.ts';
-import { limitsFromConfig } from '../../lab-server/runtime/hardening.ts';
-import { loadConfig } from '../../lab-server/config.ts';
+import { DockerRuntime, runtimeFromConfig } from '../../lab-server/runtime/docker-runtime.ts';
+import { engineEnv, loadConfig } from '../../lab-server/config.ts';
 
 export function uniqueInstance(prefix: string): string {
   return `test-${prefix}-${randomBytes(4).toString('hex')}`;
 }
 
+/** The tests' engine is the one DOCKER_HOST (and the docker CLI's TLS variables) name, as for lab-server. */
+export function testConfig(instance: string) {
+  return loadConfig({ ...engineEnv(), BULKHEAD_INSTANCE: instance });
+}
+
 export function testRuntime(instance: string): DockerRuntime {
-  const config = loadConfig({ BULKHEAD_INSTANCE: instance });
-  return new DockerRuntime({ socketPath: config.DOCKER_SOCKET, limits: limitsFromConfig(config), instance });
+  return runtimeFromConfig(testConfig(instance));
 }
 
 export async function shellImage(): Promise<string> {

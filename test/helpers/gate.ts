@@ -4,22 +4,29 @@
  * runtime's own hardening) with that directory mounted at /run/docker-gate and the network joined.
  * Commands run inside the sandbox as the learner, through the real docker CLI and Compose.
  */
-import Docker from 'dockerode';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { DockerGate, type GatePolicy } from '../../lab-server/gate/index.ts';
-import { LABEL_INSTANCE, LABEL_MANAGED, LABEL_ROLE, LABEL_SESSION } from '../../lab-server/labels.ts';
+import { engineEnv, loadConfig } from '../../lab-server/config.ts';
+import { engineFromConfig } from '../../lab-server/engine/from-config.ts';
+import { LABEL_INSTANCE, objectLabels, ROLE_NETWORK } from '../../lab-server/labels.ts';
 import { sandboxCreateOptions } from '../../lab-server/runtime/hardening.ts';
 import { imageRefs } from '../../lab-server/images.ts';
 
-export const ENGINE_SOCKET = process.env.DOCKER_SOCKET ?? '/var/run/docker.sock';
+const engineConfig = loadConfig(engineEnv());
+/** The engine the tests run against: DOCKER_HOST (default unix:///var/run/docker.sock), as for lab-server. */
+export const ENGINE_HOST = engineConfig.DOCKER_HOST;
+/** The one engine client the gate sessions and the assertions share. */
+export const engine = engineFromConfig(engineConfig);
 export const GATE_MOUNT = '/run/docker-gate';
+/** Gate sessions in tests live an hour at most; the number is what their objects' expiry label must say. */
+const SESSION_TTL_MS = 3_600_000;
 const LEARNER_ENV = [`DOCKER_HOST=unix://${GATE_MOUNT}/docker.sock`, 'DOCKER_BUILDKIT=0', 'DOCKER_CLI_HINTS=false'];
 const MIB = 1024 * 1024;
 
-export const docker = new Docker({ socketPath: ENGINE_SOCKET });
+export const docker = engine.docker;
 
 export interface RunResult { exitCode: number; stdout: string; stderr: string }
 
@@ -27,6 +34,8 @@ export interface GateSession {
   instance: string;
   session: string;
   network: string;
+  /** The session's expiry (epoch ms), as its objects' `bulkhead.expires` label says it. */
+  expiresAt: number;
   gate: DockerGate;
   sandboxId: string;
   socketDir: string;
@@ -39,13 +48,14 @@ export interface GateSession {
 
 export async function startGateSession(instance: string, session: string, policy: Partial<GatePolicy> = {}): Promise<GateSession> {
   const network = `bulkhead-${instance}-${session}`;
-  const labels = { [LABEL_MANAGED]: 'true', [LABEL_INSTANCE]: instance, [LABEL_SESSION]: session, [LABEL_ROLE]: 'session-network' };
-  await docker.createNetwork({ Name: network, Internal: true, Labels: labels, CheckDuplicate: true });
+  const expiresAt = Date.now() + SESSION_TTL_MS;
+  const lab = 'gate-test';
+  await docker.createNetwork({ Name: network, Internal: true, Labels: objectLabels({ instance, session, lab, expiresAt }, ROLE_NETWORK), CheckDuplicate: true });
   const socketDir = await mkdtemp(join(tmpdir(), 'bulkhead-gate-'));
-  const gate = new DockerGate({ engineSocket: ENGINE_SOCKET, instance, session, socketDir, network, policy });
+  const gate = new DockerGate({ engine, instance, session, expiresAt, lab, socketDir, network, policy });
   await gate.start();
   const image = (await imageRefs('shell')).hashTag;
-  const options = sandboxCreateOptions({ session, lab: 'gate-test', image, expiresAt: Date.now() + 3_600_000 }, {
+  const options = sandboxCreateOptions({ session, lab, image, expiresAt }, {
     memoryBytes: 512 * MIB, nanoCpus: 1_000_000_000, pidsLimit: 256, tmpfsBytes: 64 * MIB, nofile: 1024,
   }, instance);
   options.Env = [...(options.Env ?? []), ...LEARNER_ENV];
@@ -81,7 +91,7 @@ export async function startGateSession(instance: string, session: string, policy
   };
 
   return {
-    instance, session, network, gate, sandboxId: container.id, socketDir,
+    instance, session, network, expiresAt, gate, sandboxId: container.id, socketDir,
     sh: (script, options = {}) => run(script, false, options.stdin, 0, options.timeoutMs ?? 60_000),
     tty: (script, input, options = {}) => run(script, true, input, options.delayMs ?? 1_500, options.timeoutMs ?? 60_000),
     stop: async () => {

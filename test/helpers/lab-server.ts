@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startLabServer, type LabServer, type LabServerOptions } from '../../lab-server/app.ts';
-import { loadConfig } from '../../lab-server/config.ts';
+import { engineEnv, loadConfig } from '../../lab-server/config.ts';
 import { testRuntime, uniqueInstance } from './docker.ts';
 
 export const FIXTURE_CONTENT = fileURLToPath(new URL('../fixtures/content/', import.meta.url));
@@ -12,7 +12,7 @@ export const FIXTURE_CONTENT = fileURLToPath(new URL('../fixtures/content/', imp
 export async function startTestServer(name: string, options: LabServerOptions & { env?: Record<string, string> } = {}) {
   const instance = uniqueInstance(name);
   const config = loadConfig({
-    PORT: '0', CONTENT_DIR: FIXTURE_CONTENT, BULKHEAD_INSTANCE: instance, WARM_POOL_SIZE: '0',
+    ...engineEnv(), PORT: '0', CONTENT_DIR: FIXTURE_CONTENT, BULKHEAD_INSTANCE: instance, WARM_POOL_SIZE: '0',
     DATA_DIR: mkdtempSync(join(tmpdir(), `bulkhead-${name}-`)), ...options.env,
   });
   const runtime = testRuntime(instance);

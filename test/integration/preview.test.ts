@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { LabServer } from '../../lab-server/app.ts';
 import { imageRefs } from '../../lab-server/images.ts';
-import { LABEL_INSTANCE, LABEL_MANAGED, LABEL_ROLE, LABEL_SESSION } from '../../lab-server/labels.ts';
+import { objectLabels, ROLE_LEARNER } from '../../lab-server/labels.ts';
 import type { DockerRuntime } from '../../lab-server/runtime/docker-runtime.ts';
 import { leftovers } from '../helpers/docker.ts';
 import { startTestServer } from '../helpers/lab-server.ts';
@@ -67,7 +67,8 @@ let bobSession: string;
 async function learnerContainer(session: string, network: string, options: { image: string; cmd?: string[]; env?: string[]; aliases?: string[] }): Promise<string> {
   const container = await runtime.docker.createContainer({
     Image: options.image, Cmd: options.cmd, Env: options.env,
-    Labels: { [LABEL_MANAGED]: 'true', [LABEL_INSTANCE]: instance, [LABEL_SESSION]: session, [LABEL_ROLE]: 'learner' },
+    // As the gate would label it: a learner's object, expiring within the hour the test needs at most.
+    Labels: objectLabels({ instance, session, expiresAt: Date.now() + 3_600_000 }, ROLE_LEARNER),
     HostConfig: { NetworkMode: network, AutoRemove: false },
     NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: options.aliases ?? [] } } },
   });

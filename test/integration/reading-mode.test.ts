@@ -10,7 +10,7 @@ describe('lab-server without a Docker Engine', () => {
     const site = mkdtempSync(join(tmpdir(), 'bulkhead-site-'));
     mkdirSync(join(site, 'lessons', 'demo'), { recursive: true });
     writeFileSync(join(site, 'lessons', 'demo', 'index.html'), '<h1>Demo lesson</h1>');
-    const server = await startServerProcess({ DOCKER_SOCKET: '/nonexistent/docker.sock', SITE_DIR: site, CONTENT_DIR: FIXTURE_CONTENT, BULKHEAD_INSTANCE: 'test-reading' });
+    const server = await startServerProcess({ DOCKER_HOST: 'unix:///nonexistent/docker.sock', SITE_DIR: site, CONTENT_DIR: FIXTURE_CONTENT, BULKHEAD_INSTANCE: 'test-reading' });
     try {
       await expect.poll(() => server.output()).toMatch(/Reading mode: Docker Engine not reachable .*start Docker .* or point DOCKER_HOST at a running engine/);
       const page = await fetch(`${server.url}/lessons/demo/`);

@@ -11,6 +11,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../../lab-server/engine/client.ts';
 import { DockerGate } from '../../lab-server/gate/index.ts';
 import { sessionIdentity, ownLabels } from '../../lab-server/gate/naming.ts';
 import { DOCKER_DEFAULT_CAPS } from '../../lab-server/gate/policy.ts';
@@ -173,7 +174,7 @@ describe('gate request handling under fuzzing', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'bulkhead-gate-fuzz-'));
     engine = await fakeEngine(join(dir, 'engine.sock'));
-    gate = new DockerGate({ engineSocket: join(dir, 'engine.sock'), instance: INSTANCE, session: SESSION, socketDir: join(dir, 'gate'), network: NETWORK, policy: { memoryBytesMax: MEMORY_MAX, pidsMax: PIDS_MAX } });
+    gate = new DockerGate({ engine: new Engine({ DOCKER_HOST: `unix://${join(dir, 'engine.sock')}` }), expiresAt: Date.now() + 3_600_000, instance: INSTANCE, session: SESSION, socketDir: join(dir, 'gate'), network: NETWORK, policy: { memoryBytesMax: MEMORY_MAX, pidsMax: PIDS_MAX } });
     await gate.start();
   });
 
