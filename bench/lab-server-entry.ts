@@ -8,7 +8,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { startLabServer } from '../lab-server/app.ts';
+import { startLabServer } from '../lab-server/main.ts';
 import { loadConfig } from '../lab-server/config.ts';
 import type { SessionCaps } from '../lab-server/sessions/caps.ts';
 

@@ -37,7 +37,8 @@ try {
     if (!(error instanceof LabError)) throw error;
     console.log(error.message);
   }
-  await import('../lab-server/main.ts');
+  const { main } = await import('../lab-server/main.ts');
+  await main();
 } catch (error) {
   console.error(error instanceof LabError ? error.message : error);
   process.exit(1);

@@ -8,7 +8,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLabServer, type LabServer } from '../../lab-server/app.ts';
+import { startLabServer, type LabServer } from '../../lab-server/main.ts';
 import { engineEnv, loadConfig } from '../../lab-server/config.ts';
 import { OursTerminal } from '../drivers/ours.ts';
 import { PROMPT, waitForText } from '../drivers/terminal.ts';

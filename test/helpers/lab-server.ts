@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startLabServer, type LabServer, type LabServerOptions } from '../../lab-server/app.ts';
+import { startLabServer, type LabServer, type LabServerOptions } from '../../lab-server/main.ts';
 import { engineEnv, loadConfig } from '../../lab-server/config.ts';
 import { testRuntime, uniqueInstance } from './docker.ts';
 

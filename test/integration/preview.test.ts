@@ -6,7 +6,7 @@ import { request, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { LabServer } from '../../lab-server/app.ts';
+import type { LabServer } from '../../lab-server/main.ts';
 import { imageRefs } from '../../lab-server/images.ts';
 import { objectLabels, ROLE_LEARNER } from '../../lab-server/labels.ts';
 import type { DockerRuntime } from '../../lab-server/runtime/docker-runtime.ts';
