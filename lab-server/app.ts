@@ -1,6 +1,6 @@
 /**
  * Composes lab-server: builds each room once and hands each the narrow things it uses. Nothing else
- * lives here, and no module imports this file but main.ts (and the tests and bench that start a server).
+ * lives here, and no module imports this file but main.ts (tests and the bench start servers through it).
  * Without a Docker Engine (or without the lab images) the server still serves the site, in reading mode.
  * docs/architecture.md draws the rooms and the paths between them.
  */
