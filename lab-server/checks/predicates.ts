@@ -199,7 +199,8 @@ export function judgeAnswer(c: AnswerCriterion, answer: string, stdout: string):
   const [expectedRaw = '', ...nearRaw] = stdout.split(`\n${NEAR_MARK}\n`);
   const expected = normalize(expectedRaw, c.ignoreCase);
   if (!expected) return undefined;
-  const typed = normalize(answer, c.ignoreCase);
+  // Quotes or backticks around an answer ("`namespaces`") are the learner quoting it, not part of it.
+  const typed = normalize(answer, c.ignoreCase).replace(/^(["'`])(.*)\1$/, '$2');
   const shown = `"${answer.trim().slice(0, 60)}"`;
   const no = (message: string) => ({ passed: false, message });
   if (typed === expected) return { passed: true, message: 'Correct.' };

@@ -135,6 +135,9 @@ describe('typed answers', () => {
     expect(judgeAnswer(q(), ' ABC123 ', 'abc123\n')).toEqual({ passed: true, message: 'Correct.' });
     expect(judgeAnswer(q(), '0.50', '0.5')?.passed).toBe(true);
     expect(judgeAnswer(q({ ignoreCase: false }), 'ABC', 'abc')?.passed).toBe(false);
+    expect(judgeAnswer(q(), '`namespaces`', 'namespaces')?.passed).toBe(true);
+    expect(judgeAnswer(q(), '"namespaces"', 'namespaces')?.passed).toBe(true);
+    expect(judgeAnswer(q(), '"namespaces', 'namespaces')?.passed).toBe(false);
   });
 
   it('cannot judge before the value exists', () => {
