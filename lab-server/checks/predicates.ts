@@ -184,9 +184,12 @@ function amount(text: string): { value: number; unit: string } | undefined {
 
 /** The form of an expected answer, in words, and a test for it. */
 function shapeOf(expected: string): { words: string; test: RegExp } | undefined {
+  // A fixed-width mask with leading zeros (CapBnd 0000000000000001) is hex digits, though it may hold no letter.
+  const hex = (n: number) => ({ words: `${n} hexadecimal digits`, test: new RegExp(`^[0-9a-f]{${n}}$`, 'i') });
+  if (/^0[0-9a-f]{7,}$/i.test(expected)) return hex(expected.length);
   if (/^\d+$/.test(expected)) return { words: 'a whole number', test: /^\d+$/ };
   if (/^\d+\.\d+$/.test(expected)) return { words: 'a decimal number', test: /^\d+(\.\d+)?$/ };
-  if (/^[0-9a-f]+$/i.test(expected) && expected.length >= 8) return { words: `${expected.length} hexadecimal digits`, test: new RegExp(`^[0-9a-f]{${expected.length}}$`, 'i') };
+  if (/^[0-9a-f]+$/i.test(expected) && expected.length >= 8) return hex(expected.length);
   if (/^\/\S*$/.test(expected)) return { words: 'an absolute path, starting with /', test: /^\/\S*$/ };
   return undefined;
 }

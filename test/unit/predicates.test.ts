@@ -149,6 +149,7 @@ describe('typed answers', () => {
     expect(judgeAnswer(q(), 'ten', '10')?.message).toBe('"ten" is not in the form asked: the answer is a whole number');
     expect(judgeAnswer(q(), '00000000a80425f', '00000000a80425fb')?.message).toMatch(/only the start of it: the answer has 16 characters/);
     expect(judgeAnswer(q(), 'a80425fb00000000zz', '00000000a80425fb')?.message).toMatch(/the answer is 16 hexadecimal digits/);
+    expect(judgeAnswer(q(), 'cap_chown', '0000000000000001')?.message).toMatch(/the answer is 16 hexadecimal digits/);
     expect(judgeAnswer(q(), '/sbin/docker-init', 'docker-init')?.message).toMatch(/give the name alone, without the path/);
     expect(judgeAnswer(q(), 'docker-init', '/sbin/docker-init')?.message).toMatch(/right name; give the full path/);
   });
