@@ -33,11 +33,6 @@ function firstLine(text: string): string {
   return (text.split('\n').find((line) => line.trim()) ?? '').trim().slice(0, MAX_MESSAGE_CHARS);
 }
 
-export function normalizeAnswer(value: string, ignoreCase: boolean): string {
-  const trimmed = value.trim().replace(/\s+/g, ' ');
-  return ignoreCase ? trimmed.toLowerCase() : trimmed;
-}
-
 /** The exec job a criterion needs, or undefined when it can be decided without the sandbox. */
 function jobFor({ criterion, answer }: CriterionRequest): ScriptJob | undefined {
   switch (criterion.kind) {
