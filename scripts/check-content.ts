@@ -7,7 +7,10 @@ try {
   const lessons = await loadLessons(contentDir);
   for (const lesson of lessons) {
     const criteria = lesson.exercises.reduce((n, e) => n + e.criteria.length, 0);
-    console.log(`ok  ${lesson.file.padEnd(28)} ${String(lesson.exercises.length).padStart(2)} exercises, ${String(criteria).padStart(2)} criteria`);
+    const attempts = lesson.exercises.reduce((n, e) => n + (e.wrongAttempts?.length ?? 0), 0);
+    // Exercises with no wrong attempt are the ones whose feedback for a mistake is still unproven.
+    const unproven = lesson.exercises.filter((e) => !e.wrongAttempts?.length).map((e) => e.id);
+    console.log(`ok  ${lesson.file.padEnd(28)} ${String(lesson.exercises.length).padStart(2)} exercises, ${String(criteria).padStart(2)} criteria, ${String(attempts).padStart(2)} wrong attempts${unproven.length ? ` (none yet: ${unproven.join(', ')})` : ''}`);
   }
   console.log(`${lessons.length} lessons valid`);
 } catch (error) {

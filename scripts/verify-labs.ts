@@ -1,7 +1,8 @@
 /**
  * `npm run verify-labs [-- LAB ...]`: for every lab (or the ones named), in a fresh sandbox made exactly
- * as a learner gets it, asserts that every check fails, runs each hidden solution, and asserts that every
- * check passes. One line per exercise, then `N passed, N failed`. Exit 1 when anything failed.
+ * as a learner gets it, asserts that every check fails, that each listed wrong attempt fails its criterion
+ * with its message, and that every check passes after each hidden solution. One line per exercise (with
+ * the wrong attempts it proved), then `N passed, N failed`. Exit 1 when anything failed.
  */
 import { loadConfig } from '../lab-server/config.ts';
 import { LabError } from '../lab-server/errors.ts';
@@ -33,16 +34,16 @@ async function main(only: string[]): Promise<number> {
     try {
       for (const verdict of await verifyLab(runtime, sandbox.handle, lesson)) {
         verdicts.push(verdict);
-        const line = `${verdict.ok ? 'PASS' : 'FAIL'}  ${`${verdict.lab}/${verdict.exercise}`.padEnd(44)} ${(verdict.ms / 1000).toFixed(1)}s`;
+        const line = `${verdict.ok ? 'PASS' : 'FAIL'}  ${`${verdict.lab}/${verdict.exercise}`.padEnd(44)} ${String(verdict.attempts).padStart(2)} wrong attempts  ${(verdict.ms / 1000).toFixed(1)}s`;
         console.log(line);
         for (const problem of verdict.problems) console.log(`      ${problem}`);
       }
     } catch (error) {
-      verdicts.push({ lab: lesson.slug, exercise: '(lab)', ok: false, problems: [String(error)], ms: 0 });
+      verdicts.push({ lab: lesson.slug, exercise: '(lab)', ok: false, problems: [String(error)], attempts: 0, ms: 0 });
       console.log(`FAIL  ${lesson.slug}: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
       await sandbox.close().catch((error: unknown) => {
-        verdicts.push({ lab: lesson.slug, exercise: '(cleanup)', ok: false, problems: [String(error)], ms: 0 });
+        verdicts.push({ lab: lesson.slug, exercise: '(cleanup)', ok: false, problems: [String(error)], attempts: 0, ms: 0 });
         console.log(`FAIL  ${lesson.slug}: cleaning up its sandbox failed: ${error instanceof Error ? error.message : String(error)}`);
       });
     }
@@ -55,7 +56,8 @@ async function main(only: string[]): Promise<number> {
     await runtime.removeAll();
   }
   const failed = verdicts.filter((v) => !v.ok).length;
-  console.log(`${verdicts.length - failed} passed, ${failed} failed (${selected.length} labs, ${((Date.now() - started) / 1000).toFixed(0)} s)`);
+  const attempts = verdicts.reduce((n, v) => n + v.attempts, 0);
+  console.log(`${verdicts.length - failed} passed, ${failed} failed, ${attempts} wrong attempts proven (${selected.length} labs, ${((Date.now() - started) / 1000).toFixed(0)} s)`);
   return failed ? 1 : 0;
 }
 

@@ -1,7 +1,8 @@
 /**
  * The `docker` check kind: named predicates over `docker inspect` output of one of the learner's objects,
- * modelled on the CIS Docker Benchmark's container checks. Pure functions, so every pass and fail path is
- * unit-tested; messages name what is still wrong without giving the command.
+ * modelled on the CIS Docker Benchmark's container checks; and the judging of typed answers. Pure
+ * functions, so every pass and fail path is unit-tested; messages name what is still wrong without giving
+ * the command or the answer.
  */
 import type { Criterion } from '../../src/lib/lesson-schema.ts';
 import type { CriterionResult } from '../../src/lib/protocol.ts';
@@ -58,6 +59,14 @@ export function evaluate(c: DockerCriterion, inspect: Inspect): Omit<CriterionRe
       const dropped = list(host.CapDrop).map(capName);
       return dropped.includes('ALL') ? pass(`${it} dropped every capability`) : fail(dropped.length ? `${it} drops only ${dropped.join(', ')}; the rest of the default set remains` : `${it} keeps Docker's default capabilities`);
     }
+    case 'no-capabilities': {
+      // The effective result, not the flag: --cap-drop ALL with any --cap-add, or --privileged, leaves capabilities.
+      if (host.Privileged === true) return fail(`${it} runs privileged, which grants every capability whatever it drops`);
+      const dropped = list(host.CapDrop).map(capName);
+      const added = list(host.CapAdd).map(capName);
+      if (!dropped.includes('ALL')) return fail(dropped.length ? `${it} drops only ${dropped.join(', ')}; the rest of the default set remains` : `${it} keeps Docker's default capabilities`);
+      return added.length ? fail(`${it} drops every capability, then adds back ${added.join(', ')}`) : pass(`${it} holds no capabilities`);
+    }
     case 'cap-added': {
       const wanted = capName(String(c.value ?? ''));
       const added = list(host.CapAdd).map(capName);
@@ -101,11 +110,18 @@ export function evaluate(c: DockerCriterion, inspect: Inspect): Omit<CriterionRe
       return hit ? fail(`${it} has a Docker socket mounted`) : pass(`${it} has no Docker socket`);
     }
     case 'pinned-image': {
+      // A pin names content: a digest or the full 64-digit image ID. A tag (even one that looks like a
+      // hash, such as sha-4108952709fd) can be moved to another image, and a short ID is a prefix that a
+      // later image may share, so neither is a pin.
       const image = str(config.Image);
-      if (/@sha256:[0-9a-f]{64}$/.test(image) || /^sha256:[0-9a-f]{64}$/.test(image) || /^[0-9a-f]{12,64}$/.test(image)) return pass(`${it} runs an image pinned by digest or ID`);
-      const tag = /:([^/:]+)$/.exec(image)?.[1];
-      if (!tag) return fail(`${it} runs ${image} with no tag, which means latest`);
-      return tag === 'latest' ? fail(`${it} runs the moving tag latest`) : pass(`${it} runs the tagged image ${image}`);
+      if (/@sha256:[0-9a-f]{64}$/.test(image) || /^(sha256:)?[0-9a-f]{64}$/.test(image)) return pass(`${it} runs an image pinned by digest or full ID`);
+      const short = /^(?:sha256:)?([0-9a-f]{1,63})$/.exec(image);
+      if (short) return fail(`${it} was started by a short ID (${short[1]!.length} hex digits), a prefix another image may share; use the full 64-digit ID or a digest`);
+      const tag = /:([^/:@]+)$/.exec(image)?.[1];
+      if (!tag) return fail(`${it} runs ${image} with no tag, which means latest, a tag that moves with every push`);
+      if (tag === 'latest') return fail(`${it} runs the moving tag latest`);
+      if (/^sha-?[0-9a-f]+$/.test(tag)) return fail(`${it} runs the tag ${tag}: it looks like a hash, but it is a tag, and a tag can be moved to another image`);
+      return fail(`${it} runs the tag ${tag}, which can be moved to another image; start it by the full image ID or a digest`);
     }
     case 'healthcheck': {
       const test = list((config.Healthcheck as Inspect | undefined)?.Test);
@@ -129,4 +145,92 @@ export function evaluate(c: DockerCriterion, inspect: Inspect): Omit<CriterionRe
       return leaked.length ? fail(`${it} still carries ${leaked.join(', ')} in its environment, visible to anyone who can inspect it`) : pass(`${it} keeps no credential in its environment`);
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Typed answers. The expected value is computed live in the learner's sandbox; a wrong answer gets the
+// most specific diagnosis there is (an author's `near` value, then units, prefix, path and format), and
+// only a value of the right form that is simply different gets the plain "is not it".
+
+export type AnswerCriterion = Extract<Criterion, { kind: 'answer' }>;
+
+/** Separates the expected value from the `near` values in the one script an answer criterion runs. */
+const NEAR_MARK = '--bulkhead-near-value--';
+
+/** The script an answer criterion runs: its `compute`, then each `near.compute` after a marker line; exits with compute's status. */
+export function answerScript(c: AnswerCriterion): string {
+  const nears = (c.near ?? []).filter((n) => n.compute !== undefined);
+  if (!nears.length) return c.compute;
+  return [
+    `( ${c.compute}\n); bulkhead_status=$?`,
+    ...nears.map((n) => `printf '\\n%s\\n' '${NEAR_MARK}'; ( ${n.compute}\n) 2>/dev/null`),
+    'exit $bulkhead_status',
+  ].join('\n');
+}
+
+const normalize = (value: string, ignoreCase: boolean) => {
+  const trimmed = value.trim().replace(/\s+/g, ' ');
+  return ignoreCase ? trimmed.toLowerCase() : trimmed;
+};
+
+const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1000, kib: 1024, m: 1024 ** 2, mb: 1000 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1000 ** 3, gib: 1024 ** 3 };
+/** A size or count with an optional unit ("64m", "64 MiB", "67108864"), in units of one; undefined if not one. */
+function amount(text: string): { value: number; unit: string } | undefined {
+  const m = /^(-?\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
+  const unit = (m?.[2] ?? '').toLowerCase();
+  if (!m || !(unit in UNITS)) return undefined;
+  return { value: Number(m[1]) * (UNITS[unit] ?? 1), unit };
+}
+
+/** The form of an expected answer, in words, and a test for it. */
+function shapeOf(expected: string): { words: string; test: RegExp } | undefined {
+  // A fixed-width mask with leading zeros (CapBnd 0000000000000001) is hex digits, though it may hold no letter.
+  const hex = (n: number) => ({ words: `${n} hexadecimal digits`, test: new RegExp(`^[0-9a-f]{${n}}$`, 'i') });
+  if (/^0[0-9a-f]{7,}$/i.test(expected)) return hex(expected.length);
+  if (/^\d+$/.test(expected)) return { words: 'a whole number', test: /^\d+$/ };
+  if (/^\d+\.\d+$/.test(expected)) return { words: 'a decimal number', test: /^\d+(\.\d+)?$/ };
+  if (/^[0-9a-f]+$/i.test(expected) && expected.length >= 8) return hex(expected.length);
+  if (/^\/\S*$/.test(expected)) return { words: 'an absolute path, starting with /', test: /^\/\S*$/ };
+  return undefined;
+}
+
+/**
+ * Judges a typed answer against the output of `answerScript`. Returns undefined when the expected value
+ * cannot be worked out (empty output). Numerically equal answers ("0.50" for "0.5") are correct.
+ */
+export function judgeAnswer(c: AnswerCriterion, answer: string, stdout: string): { passed: boolean; message: string } | undefined {
+  const [expectedRaw = '', ...nearRaw] = stdout.split(`\n${NEAR_MARK}\n`);
+  const expected = normalize(expectedRaw, c.ignoreCase);
+  if (!expected) return undefined;
+  // Quotes or backticks around an answer ("`namespaces`") are the learner quoting it, not part of it.
+  const typed = normalize(answer, c.ignoreCase).replace(/^(["'`])(.*)\1$/, '$2');
+  const shown = `"${answer.trim().slice(0, 60)}"`;
+  const no = (message: string) => ({ passed: false, message });
+  if (typed === expected) return { passed: true, message: 'Correct.' };
+  const [a, e] = [amount(typed), amount(expected)];
+  if (a && e && a.value === e.value) {
+    if (!a.unit && !e.unit) return { passed: true, message: 'Correct.' };
+    return no(`${shown} is the right amount, but give it as a plain number${e.unit ? ` in ${e.unit}` : ''}, the way the system shows it`);
+  }
+  let computed = 0;
+  for (const near of c.near ?? []) {
+    const value = near.value ?? nearRaw[computed++] ?? '';
+    if (value.trim() && normalize(value, c.ignoreCase) === typed) return no(`${shown}: ${near.message}`);
+  }
+  if (a && e && !a.unit && !e.unit && a.value !== 0) {
+    for (const [unit, factor] of [['KiB', 1024], ['MiB', 1024 ** 2], ['GiB', 1024 ** 3]] as const) {
+      if (a.value * factor === e.value) return no(`${shown} is in ${unit}; the answer is in bytes`);
+    }
+  }
+  const bare = (v: string) => v.replace(/^(sha256:|0x)/, '');
+  if (bare(typed) === bare(expected)) return no(`${shown} has the right value, but ${/^(sha256:|0x)/.test(typed) ? `without the ${/^(sha256:|0x)/.exec(typed)![1]} prefix` : `with its ${/^(sha256:|0x)/.exec(expected)![1]} prefix`}`);
+  if (typed.length >= 4 && expected.startsWith(typed)) return no(`${shown} is only the start of it: the answer has ${expected.length} characters`);
+  if (expected.length >= 4 && typed.startsWith(expected)) return no(`${shown} is longer than the answer, which has ${expected.length} characters`);
+  const base = (v: string) => v.split('/').filter(Boolean).pop() ?? v;
+  if (typed.includes('/') !== expected.includes('/') && base(typed) === base(expected)) {
+    return no(expected.includes('/') ? `${shown} is the right name; give the full path` : `${shown} is the right one, but give the name alone, without the path`);
+  }
+  const shape = shapeOf(expected);
+  if (shape && !shape.test.test(typed)) return no(`${shown} is not in the form asked: the answer is ${shape.words}`);
+  return no(`${shown} is not it; look again.`);
 }

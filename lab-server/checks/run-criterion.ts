@@ -8,7 +8,7 @@
 import type { Criterion, Exercise } from '../../src/lib/lesson-schema.ts';
 import type { CriterionResult } from '../../src/lib/protocol.ts';
 import { NO_RESULT_EXIT, shellQuote, type CheckAgent, type ScriptJob, type ScriptResult } from './agent.ts';
-import { evaluate } from './predicates.ts';
+import { answerScript, evaluate, judgeAnswer } from './predicates.ts';
 
 const INSPECT_TIMEOUT_MS = 5_000;
 const COMPUTE_TIMEOUT_MS = 5_000;
@@ -42,11 +42,6 @@ function firstLine(text: string): string {
   return (text.split('\n').find((line) => line.trim()) ?? '').trim().slice(0, MAX_MESSAGE_CHARS);
 }
 
-export function normalizeAnswer(value: string, ignoreCase: boolean): string {
-  const trimmed = value.trim().replace(/\s+/g, ' ');
-  return ignoreCase ? trimmed.toLowerCase() : trimmed;
-}
-
 /** The exec job a criterion needs, or undefined when it can be decided without the sandbox. */
 function jobFor({ criterion, answer }: CriterionRequest): ScriptJob | undefined {
   switch (criterion.kind) {
@@ -58,7 +53,7 @@ function jobFor({ criterion, answer }: CriterionRequest): ScriptJob | undefined 
         timeoutMs: INSPECT_TIMEOUT_MS, maxStdoutBytes: INSPECT_STDOUT_BYTES,
       };
     case 'answer':
-      return answer === undefined || !answer.trim() ? undefined : { script: criterion.compute, timeoutMs: COMPUTE_TIMEOUT_MS, maxStdoutBytes: SCRIPT_STDOUT_BYTES };
+      return answer === undefined || !answer.trim() ? undefined : { script: answerScript(criterion), timeoutMs: COMPUTE_TIMEOUT_MS, maxStdoutBytes: SCRIPT_STDOUT_BYTES };
   }
 }
 
@@ -95,10 +90,8 @@ function judge({ criterion, answer }: CriterionRequest, run: ScriptResult | unde
       if (run.timedOut || run.exitCode !== 0 || !run.stdout.trim()) {
         return result(false, 'The expected answer cannot be worked out yet: do the steps before this question first.');
       }
-      const expected = normalizeAnswer(run.stdout, criterion.ignoreCase);
-      return normalizeAnswer(answer as string, criterion.ignoreCase) === expected
-        ? result(true, 'Correct.')
-        : result(false, `"${(answer as string).trim().slice(0, 60)}" is not it; look again.`);
+      const verdict = judgeAnswer(criterion, answer as string, run.stdout);
+      return verdict ? result(verdict.passed, verdict.message) : result(false, 'The expected answer cannot be worked out yet: do the steps before this question first.');
     }
   }
 }

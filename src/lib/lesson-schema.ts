@@ -13,7 +13,7 @@ export const ADDABLE_CAPABILITIES = ['NET_BIND_SERVICE', 'CHOWN', 'SETUID', 'SET
 
 /** Named Docker-state predicates for `docker` criteria, modelled on the CIS Docker Benchmark's container checks. */
 export const DOCKER_PREDICATES = [
-  'exists', 'running', 'non-root-user', 'cap-drop-all', 'cap-added', 'not-privileged', 'read-only-rootfs',
+  'exists', 'running', 'non-root-user', 'cap-drop-all', 'no-capabilities', 'cap-added', 'not-privileged', 'read-only-rootfs',
   'memory-limit', 'pids-limit', 'cpu-limit', 'no-new-privileges', 'no-host-namespaces', 'no-docker-sock',
   'pinned-image', 'healthcheck', 'healthy', 'path-equals', 'path-matches', 'no-secret-in-env',
 ] as const;
@@ -61,9 +61,34 @@ const answerCriterion = z.object({
   compute: z.string().min(1),
   /** Compare case-insensitively (addresses, hex). */
   ignoreCase: z.boolean().default(true),
+  /**
+   * Likely wrong answers and what to tell the learner when they type one: the value of a neighbouring
+   * field (the image's ID when the container's is asked), a known confusion. Each gives `value` (a fixed
+   * text) or `compute` (a script run beside `compute`, whose trimmed output is the value); a typed answer
+   * equal to it gets `message`. Format, unit and prefix mistakes are diagnosed without being listed.
+   */
+  near: z.array(z.object({
+    value: z.string().min(1).optional(),
+    compute: z.string().min(1).optional(),
+    message: z.string().min(3),
+  }).strict().refine((n) => (n.value === undefined) !== (n.compute === undefined), 'give exactly one of `value` and `compute`')).optional(),
 }).strict();
 
 export const criterionSchema = z.discriminatedUnion('kind', [sandboxCriterion, dockerCriterion, answerCriterion]);
+
+/** One plausible mistake and the feedback it must get (see `wrongAttempts`). */
+export const wrongAttemptSchema = z.object({
+  /** The mistake in a few words ("runs it by its tag"), printed by verify-labs. */
+  mistake: z.string().min(3),
+  /** bash script the learner might run instead of the solution (optional for a typed answer alone). */
+  run: z.string().min(1).optional(),
+  /** For an answer criterion: the wrong answer typed. Without it, the last line `run` prints is the answer. */
+  answer: z.string().optional(),
+  /** Id of the criterion that must fail. */
+  fails: slug,
+  /** Text the failure message must contain: the specific feedback this mistake gets. */
+  message: z.string().min(3),
+}).strict().refine((a) => a.run !== undefined || a.answer !== undefined, 'a wrong attempt needs `run`, `answer` or both');
 
 export const exerciseSchema = z.object({
   /** Stable id, unique in the lesson; progress is stored under it. */
@@ -80,6 +105,12 @@ export const exerciseSchema = z.object({
   solution: z.string().min(1),
   /** True when the exercise needs `docker` inside the lab (served by the per-session Docker gate). */
   needsDocker: z.boolean().default(false),
+  /**
+   * Plausible wrong attempts, beside the solution and as hidden: `npm run verify-labs` runs each one (in a
+   * sandbox reset to the state the previous exercises' solutions leave) and proves that the criterion
+   * `fails` then fails with a message containing `message`. Aim for the three most likely mistakes.
+   */
+  wrongAttempts: z.array(wrongAttemptSchema).optional(),
 }).strict();
 
 export const labSchema = z.object({
@@ -126,6 +157,13 @@ export const lessonSchema = z.object({
       ctx.addIssue({ code: 'custom', path: ['exercises', i, 'needsDocker'], message: 'needs Docker but the lab does not set `docker: true`' });
     }
     const ids = new Set<string>();
+    (exercise.wrongAttempts ?? []).forEach((attempt, k) => {
+      const at = ['exercises', i, 'wrongAttempts', k];
+      const target = exercise.criteria.find((c) => c.id === attempt.fails);
+      if (!target) ctx.addIssue({ code: 'custom', path: [...at, 'fails'], message: `no criterion "${attempt.fails}" in this exercise (it has ${exercise.criteria.map((c) => c.id).join(', ')})` });
+      else if (attempt.answer !== undefined && target.kind !== 'answer') ctx.addIssue({ code: 'custom', path: [...at, 'answer'], message: `"${attempt.fails}" is a ${target.kind} criterion; \`answer\` is for answer criteria` });
+      else if (attempt.run === undefined && target.kind !== 'answer') ctx.addIssue({ code: 'custom', path: [...at, 'run'], message: `a wrong attempt at the ${target.kind} criterion "${attempt.fails}" needs \`run\`` });
+    });
     exercise.criteria.forEach((c, j) => {
       const at = ['exercises', i, 'criteria', j];
       if (ids.has(c.id)) ctx.addIssue({ code: 'custom', path: [...at, 'id'], message: `duplicate criterion id "${c.id}"` });
@@ -147,3 +185,4 @@ export const lessonSchema = z.object({
 export type Lesson = z.infer<typeof lessonSchema>;
 export type Exercise = z.infer<typeof exerciseSchema>;
 export type Criterion = z.infer<typeof criterionSchema>;
+export type WrongAttempt = z.infer<typeof wrongAttemptSchema>;

@@ -44,6 +44,32 @@ describe('lesson frontmatter schema', () => {
     expect(validateLesson(unknownKind, '07-y.mdx').problems.join('\n')).toMatch(/07-y\.mdx: exercises\.0\.criteria\.0\.kind/);
   });
 
+  it('checks each wrong attempt against the exercise: a criterion that exists, and answer only for answers', () => {
+    const ex = (lesson().exercises as Array<Record<string, unknown>>)[0] as Record<string, unknown>;
+    const good = lesson({ exercises: [{ ...ex, wrongAttempts: [{ mistake: 'does nothing', run: 'true', fails: 'a', message: 'not yet' }] }] });
+    expect(validateLesson(good, '08-z.mdx').problems).toEqual([]);
+    const bad = lesson({ exercises: [{ ...ex, wrongAttempts: [
+      { mistake: 'names no criterion', run: 'true', fails: 'nope', message: 'x y z' },
+      { mistake: 'types into a script', answer: '42', fails: 'a', message: 'x y z' },
+      { mistake: 'does nothing at all', fails: 'a', message: 'x y z' },
+    ] }] });
+    const text = validateLesson(bad, '08-z.mdx').problems.join('\n');
+    expect(text).toMatch(/08-z\.mdx: exercises\.0\.wrongAttempts\.0\.fails: no criterion "nope" in this exercise \(it has a\)/);
+    expect(text).toMatch(/08-z\.mdx: exercises\.0\.wrongAttempts\.1\.answer: "a" is a sandbox criterion; `answer` is for answer criteria/);
+    expect(text).toMatch(/08-z\.mdx: exercises\.0\.wrongAttempts\.2: a wrong attempt needs `run`, `answer` or both/);
+    const noMessage = lesson({ exercises: [{ ...ex, wrongAttempts: [{ mistake: 'has no message', run: 'true', fails: 'a' }] }] });
+    expect(validateLesson(noMessage, '08-z.mdx').problems.join('\n')).toMatch(/08-z\.mdx: exercises\.0\.wrongAttempts\.0\.message:/);
+  });
+
+  it('checks the near values of an answer: exactly one of value and compute', () => {
+    const ex = (lesson().exercises as Array<Record<string, unknown>>)[0] as Record<string, unknown>;
+    const answer = { kind: 'answer', id: 'q', label: 'the answer', prompt: 'What is it?', compute: 'echo 1' };
+    const bad = lesson({ exercises: [{ ...ex, criteria: [{ ...answer, near: [{ message: 'neither one' }, { value: '2', compute: 'echo 2', message: 'both' }] }] }] });
+    const text = validateLesson(bad, '09-n.mdx').problems.join('\n');
+    expect(text).toMatch(/09-n\.mdx: exercises\.0\.criteria\.0\.near\.0: give exactly one of `value` and `compute`/);
+    expect(text).toMatch(/09-n\.mdx: exercises\.0\.criteria\.0\.near\.1: give exactly one/);
+  });
+
   it('requires a lab for exercises and docker for docker exercises', () => {
     expect(validateLesson(lesson({ lab: undefined }), 'a.mdx').problems.join()).toMatch(/need a `lab:` block/);
     expect(validateLesson(lesson({ lab: { docker: false } }), 'a.mdx').problems.join()).toMatch(/needsDocker: needs Docker/);

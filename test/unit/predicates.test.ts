@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate, isRootUser, readPath, type DockerCriterion } from '../../lab-server/checks/predicates.ts';
+import { answerScript, evaluate, isRootUser, judgeAnswer, readPath, type AnswerCriterion, type DockerCriterion } from '../../lab-server/checks/predicates.ts';
 
 const base = (over: Record<string, unknown> = {}) => ({
   Config: { User: '', Image: 'bulkhead/web:nginx-1.26', Env: ['PATH=/usr/bin'], Healthcheck: { Test: ['CMD', 'true'] } },
@@ -68,12 +68,34 @@ describe('docker predicates', () => {
     expect(evaluate(c('no-docker-sock'), base({ Mounts: [{ Source: '/data', Destination: '/data' }] })).passed).toBe(true);
   });
 
-  it('pinned-image refuses latest and untagged, accepts tags, digests and IDs', () => {
+  it('pinned-image refuses latest, untagged, tags and short IDs, accepts full IDs and digests', () => {
     expect(evaluate(c('pinned-image'), base({ Config: { Image: 'nginx' } })).message).toMatch(/no tag/);
     expect(evaluate(c('pinned-image'), base({ Config: { Image: 'nginx:latest' } })).message).toMatch(/latest/);
     expect(evaluate(c('pinned-image'), base({ Config: { Image: 'localhost:5000/nginx' } })).passed).toBe(false);
-    expect(evaluate(c('pinned-image'), base()).passed).toBe(true);
+    const tagged = evaluate(c('pinned-image'), base());
+    expect(tagged.passed).toBe(false);
+    expect(tagged.message).toMatch(/runs the tag nginx-1\.26, which can be moved/);
+    const hashTag = evaluate(c('pinned-image'), base({ Config: { Image: 'bulkhead/web:sha-4108952709fd' } }));
+    expect(hashTag.passed).toBe(false);
+    expect(hashTag.message).toMatch(/looks like a hash, but it is a tag/);
+    for (const image of ['bbb0cfa0a0b5', `sha256:${'b'.repeat(12)}`]) {
+      const short = evaluate(c('pinned-image'), base({ Config: { Image: image } }));
+      expect(short.passed).toBe(false);
+      expect(short.message).toMatch(/short ID \(12 hex digits\)/);
+    }
     expect(evaluate(c('pinned-image'), base({ Config: { Image: `sha256:${'a'.repeat(64)}` } })).passed).toBe(true);
+    expect(evaluate(c('pinned-image'), base({ Config: { Image: 'a'.repeat(64) } })).passed).toBe(true);
+    expect(evaluate(c('pinned-image'), base({ Config: { Image: `bulkhead/web@sha256:${'c'.repeat(64)}` } })).passed).toBe(true);
+    expect(evaluate(c('pinned-image'), base({ Config: { Image: `bulkhead/web:nginx-1.26@sha256:${'c'.repeat(64)}` } })).passed).toBe(true);
+  });
+
+  it('no-capabilities judges the effective result: an added capability or privileged mode fails', () => {
+    expect(evaluate(c('no-capabilities'), base()).message).toMatch(/default capabilities/);
+    expect(evaluate(c('no-capabilities'), base({ HostConfig: { CapDrop: ['NET_RAW'] } })).message).toMatch(/drops only NET_RAW/);
+    const addBack = evaluate(c('no-capabilities'), base({ HostConfig: { CapDrop: ['ALL'], CapAdd: ['CAP_CHOWN'] } }));
+    expect(addBack).toEqual({ passed: false, message: 'the container web drops every capability, then adds back CHOWN' });
+    expect(evaluate(c('no-capabilities'), base({ HostConfig: { CapDrop: ['ALL'], Privileged: true } })).message).toMatch(/privileged/);
+    expect(evaluate(c('no-capabilities'), base({ HostConfig: { CapDrop: ['all'], CapAdd: [] } })).passed).toBe(true);
   });
 
   it('health, privilege, read-only root and running', () => {
@@ -103,5 +125,50 @@ describe('docker predicates', () => {
 
   it('uses the author\'s failMessage when given', () => {
     expect(evaluate(c('read-only-rootfs', { failMessage: 'web can still write to /' }), base()).message).toBe('web can still write to /');
+  });
+});
+
+describe('typed answers', () => {
+  const q = (over: Partial<AnswerCriterion> = {}): AnswerCriterion => ({ kind: 'answer', id: 'q', label: 'x x x', prompt: 'what?', compute: 'true', ignoreCase: true, near: [], ...over });
+
+  it('accepts the value, case and spacing aside, and numerically equal numbers', () => {
+    expect(judgeAnswer(q(), ' ABC123 ', 'abc123\n')).toEqual({ passed: true, message: 'Correct.' });
+    expect(judgeAnswer(q(), '0.50', '0.5')?.passed).toBe(true);
+    expect(judgeAnswer(q({ ignoreCase: false }), 'ABC', 'abc')?.passed).toBe(false);
+    expect(judgeAnswer(q(), '`namespaces`', 'namespaces')?.passed).toBe(true);
+    expect(judgeAnswer(q(), '"namespaces"', 'namespaces')?.passed).toBe(true);
+    expect(judgeAnswer(q(), '"namespaces', 'namespaces')?.passed).toBe(false);
+  });
+
+  it('cannot judge before the value exists', () => {
+    expect(judgeAnswer(q(), 'x', '  \n')).toBeUndefined();
+  });
+
+  it('tells format from value: digits, hex length, paths', () => {
+    expect(judgeAnswer(q(), '0', '1000')?.message).toBe('"0" is not it; look again.');
+    expect(judgeAnswer(q(), 'ten', '10')?.message).toBe('"ten" is not in the form asked: the answer is a whole number');
+    expect(judgeAnswer(q(), '00000000a80425f', '00000000a80425fb')?.message).toMatch(/only the start of it: the answer has 16 characters/);
+    expect(judgeAnswer(q(), 'a80425fb00000000zz', '00000000a80425fb')?.message).toMatch(/the answer is 16 hexadecimal digits/);
+    expect(judgeAnswer(q(), 'cap_chown', '0000000000000001')?.message).toMatch(/the answer is 16 hexadecimal digits/);
+    expect(judgeAnswer(q(), '/sbin/docker-init', 'docker-init')?.message).toMatch(/give the name alone, without the path/);
+    expect(judgeAnswer(q(), 'docker-init', '/sbin/docker-init')?.message).toMatch(/right name; give the full path/);
+  });
+
+  it('names unit and prefix mistakes', () => {
+    expect(judgeAnswer(q(), '64m', '67108864')?.message).toMatch(/right amount, but give it as a plain number/);
+    expect(judgeAnswer(q(), '64', '67108864')?.message).toMatch(/is in MiB; the answer is in bytes/);
+    expect(judgeAnswer(q(), `sha256:${'a'.repeat(64)}`, 'a'.repeat(64))?.message).toMatch(/without the sha256: prefix/);
+    expect(judgeAnswer(q(), 'a'.repeat(64), `sha256:${'a'.repeat(64)}`)?.message).toMatch(/with its sha256: prefix/);
+  });
+
+  it('gives the author\'s message for a near value, fixed or computed', () => {
+    const crit = q({ compute: 'echo c1', near: [{ value: 'max', message: 'that is the default, not your limit' }, { compute: 'echo i1', message: 'that is the image, not the container' }] });
+    const script = answerScript(crit);
+    expect(script).toContain('echo i1');
+    const out = `c1\n\n--bulkhead-near-value--\ni1\n`;
+    expect(judgeAnswer(crit, 'c1', out)?.passed).toBe(true);
+    expect(judgeAnswer(crit, 'i1', out)?.message).toBe('"i1": that is the image, not the container');
+    expect(judgeAnswer(crit, 'MAX', out)?.message).toBe('"MAX": that is the default, not your limit');
+    expect(answerScript(q({ compute: 'echo x' }))).toBe('echo x');
   });
 });
