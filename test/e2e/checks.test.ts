@@ -30,7 +30,7 @@ describe('an exercise checked as the learner types', () => {
     await page.getByRole('button', { name: 'Start lab' }).click();
     const rows = page.locator('bulkhead-lab .xterm-rows');
     await expect.poll(() => rows.innerText(), { timeout: 30_000 }).toMatch(/learner@lab/);
-    const dropAll = criterion('drop-all', 'nocaps-drop-all');
+    const dropAll = criterion('drop-all', 'nocaps-no-caps');
     const running = criterion('drop-all', 'nocaps-running');
 
     // A plausible mistake: dropping one capability instead of all of them.
@@ -51,7 +51,7 @@ describe('an exercise checked as the learner types', () => {
     page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: 'Reset my progress in this lab' }).click();
     await expect.poll(() => page.locator('.exercises-reset-status').innerText()).toBe('Progress reset.');
-    expect(await criterion('drop-all', 'nocaps-drop-all').status.getAttribute('data-status')).toBe('idle');
+    expect(await criterion('drop-all', 'nocaps-no-caps').status.getAttribute('data-status')).toBe('idle');
     const saved = await page.evaluate(async () => (await (await fetch('/api/progress/capabilities')).json()) as { done: string[] });
     expect(saved.done).toEqual([]);
   });

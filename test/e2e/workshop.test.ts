@@ -122,15 +122,12 @@ describe('an instructor-run workshop', () => {
   it("shows a learner's completed exercise on the board within two seconds", async () => {
     const ada = learners[0]!;
     await startLab(ada);
-    await type(ada, 'echo PIDS=$(cat /sys/fs/cgroup/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids/pids.max)');
-    await expect.poll(() => terminalText(ada)).toMatch(/^PIDS=\S+$/m);
-    const pids = /^PIDS=(\S+)$/m.exec(await terminalText(ada))?.[1] ?? '';
-    const cell = instructor.locator('table.ws-board tbody tr', { has: instructor.getByRole('button', { name: 'Ada' }) }).locator('td.ws-cell').nth(1);
+    const cell = instructor.locator('table.ws-board tbody tr', { has: instructor.getByRole('button', { name: 'Ada' }) }).locator('td.ws-cell').nth(0);
     expect(await cell.getAttribute('data-state')).not.toBe('done');
 
-    await ada.getByLabel(/How many processes may the sandbox run at once/).fill(pids);
-    await ada.locator('form[data-answer="pids-limit/pids-max"]').getByRole('button', { name: 'Submit' }).click();
-    await ada.locator('[data-criterion="pids-limit/pids-max"] [data-status="pass"]').waitFor({ timeout: 15_000 });
+    // The threats lab's first exercise: leave a file where an intruder could (checked after the command, no button).
+    await type(ada, 'touch /tmp/planted');
+    await ada.locator('[data-criterion="plant-a-file/planted"] [data-status="pass"]').waitFor({ timeout: 15_000 });
     const passedAt = Date.now();
     await cell.and(instructor.locator('[data-state="done"]')).waitFor({ timeout: BOARD_DEADLINE_MS });
     expect(Date.now() - passedAt).toBeLessThan(BOARD_DEADLINE_MS);
