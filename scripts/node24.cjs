@@ -3,7 +3,7 @@
  * `node [NODE-FLAGS] scripts/node24.cjs TARGET [ARG...]`: runs TARGET (a file, or a command a dependency
  * installs, such as `astro` or `vitest`) under a Node that runs the project's TypeScript. Every npm script
  * that runs a `.ts` file, or a tool that refuses old Node, goes through here, so `npm install && npm start`
- * also works where the machine's Node is older than 22.18 (Debian 12 and Ubuntu 24.04 ship 18):
+ * also works where the machine's Node is 20.19 up to 22.17, which cannot run `.ts` files:
  *
  * - This Node runs `.ts` (22.18+, 23.6+): TARGET runs in this very process, as `node TARGET` would
  *   (no second process, same flags, `import.meta.main` true).
@@ -20,8 +20,11 @@ const os = require('os');
 const path = require('path');
 
 const ROOT = path.resolve(__dirname, '..');
-/** The oldest Node this launcher is tested on; older ones are told to install Node 24 themselves. */
-const OLDEST_LAUNCHER_MAJOR = 18;
+/**
+ * Below this, `npm install` itself leaves Bulkhead broken: npm skips the optional native packages (rolldown's,
+ * Astro's compiler, sharp) whose engines ask for 20.19+, so no Node fetched afterwards could build the site.
+ */
+const OLDEST_HELPED = [20, 19];
 const NODE_PACKAGE = 'node@24';
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 /**
@@ -77,6 +80,12 @@ function targetFile(root, target) {
     if (typeof bin[target] === 'string') return path.join(root, 'node_modules', dep, bin[target]);
   }
   return null;
+}
+
+/** True when a Node of this version installs complete node_modules, so fetching Node 24 for it helps. */
+function canBeHelped(version) {
+  const v = versionParts(version);
+  return v[0] > OLDEST_HELPED[0] || (v[0] === OLDEST_HELPED[0] && v[1] >= OLDEST_HELPED[1]);
 }
 
 /** The environment for the child: this one, with the child's Node first on PATH. */
@@ -142,9 +151,9 @@ function runAsThisProcess(file, args, env, onError) {
 }
 
 function main() {
-  const major = versionParts(process.versions.node)[0];
-  if (major < OLDEST_LAUNCHER_MAJOR) {
-    fail('Bulkhead needs Node 24, and this Node (' + process.versions.node + ') is too old to fetch it by itself: ' + INSTALL_HELP + '.');
+  if (!canBeHelped(process.versions.node)) {
+    fail('Node ' + process.versions.node + ' is too old for Bulkhead (npm install under it skips packages that need 20.19 or newer): ' +
+      'install Node 24 (`nvm install` reads .nvmrc), then run `npm install` and the command again.');
   }
   const target = process.argv[2];
   if (!target) fail('usage: node [NODE-FLAGS] scripts/node24.cjs FILE|COMMAND [ARG...]', 2);
@@ -171,6 +180,6 @@ function main() {
   });
 }
 
-module.exports = { runsProjectTypeScript, toolsNode, targetFile, childEnv, npmCommand };
+module.exports = { runsProjectTypeScript, canBeHelped, toolsNode, targetFile, childEnv, npmCommand };
 
 if (require.main === module) main();

@@ -14,6 +14,7 @@ import { leftovers, testRuntime, uniqueInstance } from '../helpers/docker.ts';
 
 interface Launcher {
   runsProjectTypeScript(version: string): boolean;
+  canBeHelped(version: string): boolean;
   toolsNode(toolsDir: string): { bin: string; version: string | null; usable: boolean };
 }
 const launcher = createRequire(import.meta.url)('../../scripts/node24.cjs') as Launcher;
@@ -21,13 +22,13 @@ const LAUNCHER = join(ROOT, 'scripts', 'node24.cjs');
 const DOWNLOAD_TIMEOUT_MS = 180_000;
 const START_TIMEOUT_MS = 90_000;
 
-/** The machine's own Node when it is one the launcher exists for (18 up to 22.17): /usr/bin/node first. */
+/** The machine's own Node when it is one the launcher exists for (20.19 up to 22.17): /usr/bin/node first. */
 function findOldNode(): { file: string; version: string } | undefined {
   const onPath = (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'node'));
   for (const file of new Set(['/usr/bin/node', '/usr/local/bin/node', ...onPath])) {
     if (!existsSync(file)) continue;
     const version = spawnSync(file, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout?.trim() ?? '';
-    if (/^\d+\./.test(version) && Number(version.split('.')[0]) >= 18 && !launcher.runsProjectTypeScript(version)) return { file, version };
+    if (launcher.canBeHelped(version) && !launcher.runsProjectTypeScript(version)) return { file, version };
   }
   return undefined;
 }
@@ -104,7 +105,7 @@ process.exitCode = 7;
 
 const title = OLD
   ? `scripts/node24.cjs under the machine's Node ${OLD.version} (${OLD.file})`
-  : 'scripts/node24.cjs under an old Node (skipped: this machine has no Node 18 to 22.17 to run it with)';
+  : 'scripts/node24.cjs under an old Node (skipped: this machine has no Node 20.19 to 22.17 to run it with)';
 
 describe.skipIf(!OLD)(title, () => {
   beforeAll(async () => {
@@ -181,6 +182,15 @@ setInterval(() => {}, 1000);
     expect(second.stderr()).toBe('');
   }, DOWNLOAD_TIMEOUT_MS);
 
+  it('tells a Node older than 20.19 in one sentence to install Node 24 and npm install again', async () => {
+    // The version is faked by a preload: a real Node 16 was checked by hand (it parses the launcher and says this).
+    const preload = target('pretend-18.cjs', "Object.defineProperty(process.versions, 'node', { value: '18.20.8' });\n");
+    const run = launch([PROBE], {}, ['--require', preload]);
+    expect(await run.done).toEqual({ code: 1, signal: null });
+    expect(run.stderr()).toBe('Node 18.20.8 is too old for Bulkhead (npm install under it skips packages that need 20.19 or newer): install Node 24 (`nvm install` reads .nvmrc), then run `npm install` and the command again.\n');
+    expect(run.stdout()).toBe('');
+  });
+
   it('says in one sentence what to do when there is no npm to fetch Node 24 with', async () => {
     const tools = tempDir('bulkhead-tools-');
     const env: NodeJS.ProcessEnv = { BULKHEAD_TOOLS_DIR: tools, PATH: join(scratch, 'no-such-dir'), npm_execpath: '' };
@@ -207,7 +217,7 @@ setInterval(() => {}, 1000);
   }, DOWNLOAD_TIMEOUT_MS);
 });
 
-describe.skipIf(!OLD)(`npm start with the machine's old Node first on PATH${OLD ? '' : ' (skipped: no Node 18 to 22.17 here)'}`, () => {
+describe.skipIf(!OLD)(`npm start with the machine's old Node first on PATH${OLD ? '' : ' (skipped: no Node 20.19 to 22.17 here)'}`, () => {
   const instance = uniqueInstance('old-node');
   let npm: ChildProcess | undefined;
 

@@ -9,6 +9,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 interface Launcher {
   runsProjectTypeScript(version: string): boolean;
+  canBeHelped(version: string): boolean;
   toolsNode(toolsDir: string): { bin: string; version: string | null; usable: boolean };
   targetFile(root: string, target: string): string | null;
   childEnv(env: Record<string, string>, nodeBin: string): Record<string, string>;
@@ -21,6 +22,11 @@ describe('the Node 24 launcher', () => {
   it('runs in place only on Nodes whose type stripping is on by default (22.18+, 23.6+)', () => {
     for (const version of ['24.21.0', 'v24.0.0', '22.18.0', '22.22.1', '23.6.0', '25.1.0', '26.0.0']) expect(launcher.runsProjectTypeScript(version)).toBe(true);
     for (const version of ['20.20.2', 'v18.19.1', '22.12.0', '22.17.1', '23.5.0', '21.7.3', '16.20.2', 'garbage']) expect(launcher.runsProjectTypeScript(version)).toBe(false);
+  });
+
+  it('helps Nodes from 20.19 on, whose npm installs every package Bulkhead needs', () => {
+    for (const version of ['20.19.0', '20.20.2', '21.0.0', '22.12.0', '24.21.0']) expect(launcher.canBeHelped(version)).toBe(true);
+    for (const version of ['20.18.3', '18.20.8', '18.19.0', '16.20.2', '12.22.12', 'garbage']) expect(launcher.canBeHelped(version)).toBe(false);
   });
 
   it('uses a tools folder only when its node package is a version that runs the project', () => {
