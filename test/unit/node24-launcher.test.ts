@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +40,7 @@ describe('the Node 24 launcher', () => {
     expect(launcher.toolsNode(dir).usable).toBe(false);
     writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'node', version: '24.21.0' }));
     expect(launcher.toolsNode(dir)).toEqual({ bin: join(pkg, 'bin', 'node'), version: '24.21.0', usable: true });
+    rmSync(dir, { recursive: true });
   });
 
   it('finds a command name in the bin field of the project\'s dependencies, and a file as a path', () => {
