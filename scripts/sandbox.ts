@@ -1,8 +1,8 @@
 /**
- * `npm run sandbox -- LAB [-- COMMAND...]`: opens a sandbox for a lab exactly as a learner gets it (same
- * image, limits and network), runs COMMAND as the learner (an interactive shell when none is given),
- * relays its output and exit status, and removes everything it made. `npm run sandbox -- --list` prints
- * the lab ids.
+ * `npm run sandbox -- LAB [-- COMMAND [ARG...]]`: opens a sandbox for a lab exactly as a learner gets it (same
+ * image, limits and network), runs COMMAND with its arguments as the learner, unsplit as `docker exec` runs
+ * them (an interactive login shell when none is given), relays its output and exit status, and removes
+ * everything it made. `npm run sandbox -- --list` prints the lab ids.
  */
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../lab-server/config.ts';
@@ -11,22 +11,24 @@ import { imageRefs } from '../lab-server/images.ts';
 import { loadLessons } from '../lab-server/lessons.ts';
 import { runtimeFromConfig } from '../lab-server/runtime/docker-runtime.ts';
 import { openLabSandbox, type LabSandbox } from '../lab-server/lab-sandbox.ts';
+import { parseSandboxArgs, sandboxExecArgv } from './sandbox-argv.ts';
 
-const USAGE = 'usage: npm run sandbox -- LAB [-- COMMAND...]   |   npm run sandbox -- --list';
+const USAGE = 'usage: npm run sandbox -- LAB [-- COMMAND [ARG...]]   |   npm run sandbox -- --list';
 
 async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
   const lessons = await loadLessons(config.CONTENT_DIR ?? fileURLToPath(new URL('../content/', import.meta.url)));
   const labs = lessons.filter((l) => l.lab);
-  if (argv[0] === '--list') {
+  const request = parseSandboxArgs(argv);
+  if (request.kind === 'list') {
     for (const lesson of labs) console.log(lesson.slug);
     return 0;
   }
-  const [lab, separator, ...command] = argv;
-  if (!lab || lab.startsWith('-') || (separator !== undefined && separator !== '--')) {
+  if (request.kind === 'usage') {
     console.error(USAGE);
     return 2;
   }
+  const { lab, command } = request;
   const lesson = labs.find((l) => l.slug === lab);
   if (!lesson?.lab) {
     console.error(`There is no lab called "${lab}". Labs: ${labs.map((l) => l.slug).join(', ')}`);
@@ -53,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
     sandbox = await openLabSandbox({ runtime, config, instance, lesson, image });
     const interactive = command.length === 0;
     const size = { cols: process.stdout.columns ?? 100, rows: process.stdout.rows ?? 30 };
-    const terminal = await runtime.openTerminal(sandbox.handle, size, interactive ? ['bash', '-l'] : ['bash', '-lc', command.join(' ')]);
+    const terminal = await runtime.openTerminal(sandbox.handle, size, sandboxExecArgv(command));
     terminal.stream.pipe(process.stdout, { end: false });
     if (interactive && process.stdin.isTTY) process.stdin.setRawMode(true);
     if (interactive) process.stdin.pipe(terminal.stream);

@@ -23,14 +23,33 @@ describe('npm run sandbox', () => {
   });
 
   it('runs a command as the learner in the lab sandbox, relays output and exit status, and leaves nothing', async () => {
-    const result = await run(['other', '--', 'id -u; ls /sys/class/net | sort | tr "\\n" " "; exit 7']);
+    const result = await run(['other', '--', 'sh', '-c', 'id -u; ls /sys/class/net | sort | tr "\\n" " "; echo; echo "$PATH"; exit 7']);
     expect(result.code).toBe(7);
     expect(result.stdout).toMatch(/^1000\r?\n/);
     expect(result.stdout).toMatch(/eth0 lo/); // the `other` lab asks for a session network
+    // The learner's login PATH (Debian's /etc/profile adds the games folders, the image's profile.d the sbin ones).
+    expect(result.stdout).toMatch(/^\/usr\/local\/bin:\/usr\/bin:\/bin:\/usr\/local\/games:\/usr\/games:.*\/usr\/sbin/m);
     const instance = `sandbox-${result.pid}`;
     const runtime = testRuntime(instance);
     expect(await leftovers(runtime, instance)).toBe(0);
     expect(await runtime.docker.listNetworks({ filters: { label: [`bulkhead.instance=${instance}`] } })).toHaveLength(0);
+  });
+
+  it('passes the command as an argv, as docker exec does: `sh -c \'exit 7\'` exits 7', async () => {
+    const result = await run(['demo', '--', 'sh', '-c', 'exit 7']);
+    expect(result.code).toBe(7);
+  });
+
+  it('keeps each argument whole: spaces, quotes, $ and globs arrive as one argument each, unexpanded', async () => {
+    const result = await run(['demo', '--', 'printf', '<%s>\\n', `a b "c" 'd'`, '$HOME', '*']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`<a b "c" 'd'>\r\n<$HOME>\r\n<*>\r\n`); // a terminal, so \r\n
+  });
+
+  it('says so with exit 127 when the command does not exist in the sandbox', async () => {
+    const result = await run(['demo', '--', 'no-such-command', 'arg']);
+    expect(result.code).toBe(127);
+    expect(result.stdout).toMatch(/no-such-command: not found/);
   });
 
   it('names the labs when the one asked for does not exist', async () => {
