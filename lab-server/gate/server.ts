@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import { bodyKind, dispatch, REFUSED_ROUTES } from './dispatch.ts';
 import type { SessionContext } from './context.ts';
-import { EngineError } from './engine.ts';
+import { EngineError, type EngineClient } from './engine.ts';
 import { badRequest, engineRefusal, errorBody, GateRefusal, tooLarge, unsupported } from './refusal.ts';
 import type { GateReply, GateRequest } from './reply.ts';
 import { bodyFraming, compareVersions, headerValue, parseTarget } from './request.ts';
@@ -216,11 +216,31 @@ async function handleUpgrade(ctx: SessionContext, incoming: IncomingMessage, soc
   }
 }
 
+/**
+ * Connections that carried something that is not HTTP. A request already parsed from such a connection
+ * (the part before the garbage) must not reach the engine after the gate answered 400 on it: its
+ * handlers get an engine that refuses every further call.
+ */
+const refusedConnections = new WeakSet<Socket>();
+
+function connectionEngine(engine: EngineClient, socket: Socket): EngineClient {
+  const check = () => {
+    if (refusedConnections.has(socket)) throw badRequest('the connection also carried a request that is not valid HTTP, so nothing it asked for is done.');
+  };
+  return {
+    call: async (call, signal) => { check(); return engine.call(call, signal); },
+    stream: async (call, signal) => { check(); return engine.stream(call, signal); },
+    upgrade: async (call) => { check(); return engine.upgrade(call); },
+  };
+}
+
 export function createGateServer(ctx: SessionContext): Server {
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: 0, keepAliveTimeout: 5_000 });
   server.maxConnections = MAX_CONNECTIONS;
   server.on('request', (incoming: IncomingMessage, res: ServerResponse) => {
+    const requestCtx: SessionContext = { ...ctx, engine: connectionEngine(ctx.engine, incoming.socket) };
     void (async () => {
+      const ctx = requestCtx;
       let req: GateRequest | undefined;
       try {
         req = prepare(ctx, incoming.method ?? '', incoming.url ?? '');
@@ -243,6 +263,7 @@ export function createGateServer(ctx: SessionContext): Server {
     void handleUpgrade(ctx, incoming, socket, head);
   });
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    refusedConnections.add(socket);
     if (socket.writable) rawResponse(socket, 400, `Bulkhead lab: the request is not valid HTTP (${error.code ?? 'parse error'}).`);
     else socket.destroy();
   });

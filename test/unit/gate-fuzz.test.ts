@@ -207,6 +207,17 @@ describe('gate request handling under fuzzing', () => {
     }), { numRuns: 2_000 });
   });
 
+  it('does nothing of a valid request that shares its connection with bytes that are not HTTP', async () => {
+    // Found by this file's fuzzing (seed 1591857891): a body without Content-Length is read as a second,
+    // invalid request; the gate answers 400 and must not go on to forward the valid first one.
+    const before = recorded.length;
+    const wire = Buffer.from('DELETE /v1.41/containers/web HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n{"garbage": true}', 'latin1');
+    const answer = await rawRequest(gate.socketPath, wire);
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(recorded.slice(before).filter((r) => r.method !== 'GET' && r.method !== 'HEAD')).toEqual([]);
+  });
+
   it('never forwards what it refuses, and what it forwards obeys the policy', async () => {
     const socketPath = gate.socketPath;
     const statuses: number[] = [];
