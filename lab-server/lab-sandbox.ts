@@ -3,6 +3,8 @@
  * `npm run verify-labs` and tests. Same image, limits, network and (for Docker labs) gate.
  */
 import type { Config } from './config.ts';
+import { LabError } from './errors.ts';
+import { sandboxProfile } from './labs/catalog.ts';
 import type { LoadedLesson } from './lessons.ts';
 import type { SandboxHandle, SandboxRuntime } from './runtime/sandbox-runtime.ts';
 import { createSandbox, newSessionId } from './runtime/warm-pool.ts';
@@ -22,19 +24,18 @@ export async function openLabSandbox(options: {
   const { runtime, lesson } = options;
   const session = newSessionId();
   const lab = lesson.lab;
+  if (!lab) throw new LabError('USAGE', `The lesson "${lesson.slug}" has no lab.`);
   const expiresAt = Date.now() + STANDALONE_TTL_MS;
-  const sandbox = await createSandbox(runtime, {
-    lab: lesson.slug, image: options.image, capAdd: lab?.capAdd ?? [], network: lab?.network === 'session' || Boolean(lab?.docker),
-    ...(lab?.docker ? { gateDir: (id: string) => gateDirFor(options.config, id) } : {}),
-  }, session, expiresAt);
+  const profile = sandboxProfile(lesson.slug, lab, options.image, (id) => gateDirFor(options.config, id));
+  const sandbox = await createSandbox(runtime, profile, session, expiresAt);
   const close = async () => {
     await gate?.close();
-    if (lab?.docker) await removeGateLeftovers(options.config, options.instance, session);
+    if (lab.docker) await removeGateLeftovers(options.config, options.instance, session);
     await runtime.removeSession(session);
   };
   let gate: Awaited<ReturnType<typeof startGate>> | undefined;
   try {
-    if (lab?.docker && sandbox.network) gate = await startGate({ config: options.config, instance: options.instance, session, network: sandbox.network, lab, labId: lesson.slug, expiresAt });
+    if (lab.docker && sandbox.network) gate = await startGate({ config: options.config, instance: options.instance, session, network: sandbox.network, lab, labId: lesson.slug, expiresAt });
   } catch (error) {
     await close();
     throw error;

@@ -70,13 +70,18 @@ export class LabCatalog {
   }
 }
 
+/** The sandbox a lab's learner gets: for sessions (through the catalog) and for `npm run sandbox` and verify-labs. */
+export function sandboxProfile(slug: string, definition: LabDefinition, image: string, gateDir: (session: string) => string): SandboxProfile {
+  return {
+    // Docker labs need the network too: the learner reaches the containers they start over it.
+    lab: slug, image, capAdd: definition.capAdd, network: definition.network === 'session' || definition.docker,
+    ...(definition.docker ? { gateDir } : {}),
+  };
+}
+
 function entry(lesson: LoadedLesson, definition: LabDefinition, image: string, gateDir: (session: string) => string): CatalogLab {
   const docker = definition.docker;
-  const profile: SandboxProfile = {
-    // Docker labs need the network too: the learner reaches the containers they start over it.
-    lab: lesson.slug, image, capAdd: definition.capAdd, network: definition.network === 'session' || docker,
-    ...(docker ? { gateDir } : {}),
-  };
+  const profile = sandboxProfile(lesson.slug, definition, image, gateDir);
   return {
     slug: lesson.slug, lesson, definition, exercises: lesson.exercises, docker, profile,
     ...(definition.previewPort === undefined ? {} : { previewPort: definition.previewPort }),
