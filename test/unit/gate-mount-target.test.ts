@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { refusalOf } from '../helpers/refusal.ts';
 import { checkMountTarget } from '../../lab-server/gate/container/mount-target.ts';
 import { checkContainerCreate } from '../../lab-server/gate/handlers/container-create.ts';
 import { buildGatePolicy } from '../../lab-server/gate/policy.ts';
-import { GateRefusal } from '../../lab-server/gate/refusal.ts';
 import { parseStrictJson } from '../../lab-server/gate/strict-json.ts';
 
 const lookups = {
@@ -11,16 +11,6 @@ const lookups = {
   volume: async (name: string) => `bh-x-${name}`,
   image: async (ref: string) => ({ engineRef: ref, user: '1000', workingDir: '/' }),
 };
-
-function refusalOf(fn: () => unknown): GateRefusal {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof GateRefusal) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('the mount target rule', () => {
   it.each([

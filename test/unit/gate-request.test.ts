@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { refusalOf } from '../helpers/refusal.ts';
 import { bodyFraming, parseQuery, parseTarget } from '../../lab-server/gate/request.ts';
 import { matchRoute } from '../../lab-server/gate/routes.ts';
-import { GateRefusal } from '../../lab-server/gate/refusal.ts';
-
-function refusal(fn: () => unknown): GateRefusal {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof GateRefusal) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('the gate request parser', () => {
   it('strips the API version prefix and decodes the path as the engine router does', () => {
@@ -25,29 +15,29 @@ describe('the gate request parser', () => {
 
   it('refuses paths the engine would clean or redirect: //, /./, /../ and trailing slashes', () => {
     for (const target of ['/v1.41//containers/create', '/containers/./create', '/images/../build', '/containers/json/', '/v1.41/containers/%2E%2E/create', '/v1.41/%2Fcontainers/create']) {
-      expect(refusal(() => parseTarget('POST', target)).status, target).toBe(400);
+      expect(refusalOf(() => parseTarget('POST', target)).status, target).toBe(400);
     }
   });
 
   it('accepts only upper-case methods it knows', () => {
-    expect(refusal(() => parseTarget('post', '/containers/create')).status).toBe(405);
-    expect(refusal(() => parseTarget('PATCH', '/containers/create')).status).toBe(405);
+    expect(refusalOf(() => parseTarget('post', '/containers/create')).status).toBe(405);
+    expect(refusalOf(() => parseTarget('PATCH', '/containers/create')).status).toBe(405);
   });
 
   it('refuses old API versions whose create and start read legacy HostConfig shapes', () => {
-    expect(refusal(() => parseTarget('POST', '/v1.23/containers/create')).message).toMatch(/too old/);
-    expect(refusal(() => parseTarget('POST', '/v1.41.0/containers/create')).status).toBe(400);
+    expect(refusalOf(() => parseTarget('POST', '/v1.23/containers/create')).message).toMatch(/too old/);
+    expect(refusalOf(() => parseTarget('POST', '/v1.41.0/containers/create')).status).toBe(400);
   });
 
   it('refuses absolute URLs, fragments, control characters and malformed escapes', () => {
     for (const target of ['http://docker/containers/json', '/containers/json#x', '/containers/%00/json', '/containers/%zz/json', '/con tainers/json']) {
-      expect(refusal(() => parseTarget('GET', target)).status, target).toBe(400);
+      expect(refusalOf(() => parseTarget('GET', target)).status, target).toBe(400);
     }
   });
 
   it('refuses repeated query keys and ";" separators that the engine would read differently', () => {
-    expect(refusal(() => parseQuery('name=web&name=evil')).message).toMatch(/twice/);
-    expect(refusal(() => parseQuery('name=web;x=1')).message).toMatch(/;/);
+    expect(refusalOf(() => parseQuery('name=web&name=evil')).message).toMatch(/twice/);
+    expect(refusalOf(() => parseQuery('name=web;x=1')).message).toMatch(/;/);
     expect(parseQuery('filters=%7B%22label%22%3A%5B%5D%7D&all=1').get('filters')).toBe('{"label":[]}');
   });
 
@@ -55,10 +45,10 @@ describe('the gate request parser', () => {
     expect(bodyFraming(['Content-Length', '12'])).toEqual({ kind: 'length', length: 12 });
     expect(bodyFraming(['Transfer-Encoding', 'chunked'])).toEqual({ kind: 'chunked' });
     expect(bodyFraming(['Content-Length', '0'])).toEqual({ kind: 'none' });
-    expect(refusal(() => bodyFraming(['Content-Length', '1', 'Content-Length', '1'])).status).toBe(400);
-    expect(refusal(() => bodyFraming(['Content-Length', '5', 'Transfer-Encoding', 'chunked'])).status).toBe(400);
-    expect(refusal(() => bodyFraming(['Transfer-Encoding', 'gzip, chunked'])).status).toBe(400);
-    expect(refusal(() => bodyFraming(['Content-Length', '+5'])).status).toBe(400);
+    expect(refusalOf(() => bodyFraming(['Content-Length', '1', 'Content-Length', '1'])).status).toBe(400);
+    expect(refusalOf(() => bodyFraming(['Content-Length', '5', 'Transfer-Encoding', 'chunked'])).status).toBe(400);
+    expect(refusalOf(() => bodyFraming(['Transfer-Encoding', 'gzip, chunked'])).status).toBe(400);
+    expect(refusalOf(() => bodyFraming(['Content-Length', '+5'])).status).toBe(400);
   });
 
   it('routes image references with slashes and refuses what is not in the table', () => {
