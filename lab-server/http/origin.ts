@@ -3,6 +3,7 @@
  * and every WebSocket upgrade must come from the server's own origin or one the operator allowed.
  */
 import type { IncomingMessage } from 'node:http';
+import { LabError } from '../errors.ts';
 
 export function isAllowedOrigin(req: IncomingMessage, allowed: readonly string[]): boolean {
   const origin = req.headers.origin;
@@ -12,4 +13,9 @@ export function isAllowedOrigin(req: IncomingMessage, allowed: readonly string[]
   if (!host) return false;
   const scheme = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
   return origin === `${scheme}://${host}`;
+}
+
+/** For a state-changing API request: a 403 LabError unless it comes from an allowed origin. */
+export function requireSameSite(req: IncomingMessage, allowed: readonly string[]): void {
+  if (!isAllowedOrigin(req, allowed)) throw new LabError('FORBIDDEN', 'Cross-site request refused.');
 }

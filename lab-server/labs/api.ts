@@ -9,7 +9,7 @@
  */
 import { LabError } from '../errors.ts';
 import { ensureLearner, learnerOf } from '../http/cookies.ts';
-import { isAllowedOrigin } from '../http/origin.ts';
+import { requireSameSite } from '../http/origin.ts';
 import { readJsonBody, sendJson, type Router } from '../http/router.ts';
 import type { Progress } from '../progress/progress.ts';
 import type { TicketBook } from '../ws/tickets.ts';
@@ -23,9 +23,6 @@ export function labRoutes(router: Router, deps: {
   allowedOrigins: readonly string[]; sessionCount: () => number;
 }): void {
   const { catalog, admission, ready, tickets, progress, allowedOrigins } = deps;
-  const sameSite = (req: Parameters<typeof isAllowedOrigin>[0]) => {
-    if (!isAllowedOrigin(req, allowedOrigins)) throw new LabError('FORBIDDEN', 'Cross-site request refused.');
-  };
   /** Any lesson answers (one without exercises has empty progress), so the page need not know which have labs. */
   const lessonOf = (slug: string) => {
     const lesson = catalog.lesson(slug);
@@ -39,7 +36,7 @@ export function labRoutes(router: Router, deps: {
   });
 
   router.route('POST', '/api/tickets', async (req, res) => {
-    sameSite(req);
+    requireSameSite(req, allowedOrigins);
     const body = await readJsonBody(req);
     const lab = typeof body.lab === 'string' ? body.lab : '';
     const ip = req.socket.remoteAddress ?? '';
@@ -64,7 +61,7 @@ export function labRoutes(router: Router, deps: {
 
   router.route('DELETE', LAB_PATH, (req, res, { params }) => {
     const lab = lessonOf(params[0] ?? '');
-    sameSite(req);
+    requireSameSite(req, allowedOrigins);
     const learner = learnerOf(req);
     if (learner) progress.reset(learner, lab.slug);
     sendJson(res, 200, { done: [], results: {} });

@@ -19,7 +19,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ensureLearner, learnerOf } from '../http/cookies.ts';
-import { isAllowedOrigin } from '../http/origin.ts';
+import { requireSameSite } from '../http/origin.ts';
 import { readJsonBody, sendJson, type Method, type Router } from '../http/router.ts';
 import { toCsv } from './export.ts';
 import { WorkshopError, statusOf, type Workshop } from './model.ts';
@@ -69,7 +69,7 @@ export function workshopRoutes(router: Router, workshops: Workshops, tickets: In
   });
 
   router.route('POST', '/api/workshop/join', async (req, res) => {
-    if (!isAllowedOrigin(req, allowedOrigins)) throw new WorkshopError('FORBIDDEN', 'Cross-site request refused.');
+    requireSameSite(req, allowedOrigins);
     const body = await readJsonBody(req);
     const learner = ensureLearner(req, res);
     learners.join(body.code, learner, body.name, ipOf(req));
