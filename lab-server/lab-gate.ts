@@ -1,28 +1,41 @@
 /**
- * Where a lab's Docker gate lives on the host and how it is started. One place for the socket folder
- * layout and the policy built from the lab definition, used by sessions, verify-labs and npm run sandbox.
+ * How a lab's Docker gate is started and reached: the policy built from the lab definition, and the
+ * session's tunnel whose relay in the sandbox listens at /run/docker-gate/docker.sock and hands each
+ * client to the gate. One place, used by sessions, verify-labs and npm run sandbox.
+ *
+ * The gate and the sandbox share no folder and no route: the tunnel runs over a `docker exec` stream, so
+ * it works wherever lab-server reaches the engine's API (a local socket, Docker Desktop, tcp://, ssh://,
+ * lab-server in a container). docs/decisions/0005-gate-over-exec-tunnel.md says why.
  */
-import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Lesson } from '../src/lib/lesson-schema.ts';
 import { gatePolicyOverrides, type Config } from './config.ts';
 import type { Engine } from './engine/client.ts';
 import { engineFromConfig } from './engine/from-config.ts';
-import { buildGatePolicy, DockerGate, removeSessionObjects, type GateLog } from './gate/index.ts';
+import { buildGatePolicy, DockerGate, removeSessionObjects, type GateLog, type GatePolicy, type RemovedObjects } from './gate/index.ts';
+import type { SandboxHandle, SandboxRuntime } from './runtime/sandbox-runtime.ts';
+import { GATE_SOCKET, SessionTunnel } from './tunnel/supervisor.ts';
 
-/** Parent of every session's gate folder: root-only, so only the sandbox that mounts a folder reaches its socket. */
-export function gatesRoot(config: Config): string {
-  const root = join(config.DATA_DIR, 'gates');
-  mkdirSync(root, { recursive: true, mode: 0o700 });
-  return root;
+export interface LabGate {
+  gate: DockerGate;
+  tunnel: SessionTunnel;
+  /** Ends the tunnel, then removes every object the session made through the gate. */
+  close(): Promise<RemovedObjects>;
 }
 
-export function gateDirFor(config: Config, session: string): string {
-  return join(gatesRoot(config), session);
+const QUIET: GateLog = { info: () => undefined, warn: () => undefined };
+
+/** A tunnel into a sandbox; with `socketPath`, its relay listens there for the learner's clients. */
+export function sandboxTunnel(runtime: SandboxRuntime, sandbox: SandboxHandle, session: string, log: GateLog = QUIET, socketPath: string | undefined = GATE_SOCKET): SessionTunnel {
+  return new SessionTunnel({ spawn: (command) => runtime.spawn(sandbox, command), ...(socketPath ? { socketPath } : {}), session, log });
 }
 
+/**
+ * Starts the session's gate, then its tunnel; resolves once the relay's socket accepts connections, so
+ * the learner's first `docker` (before or after the shell's prompt) reaches the gate.
+ */
 export async function startGate(options: {
   config: Config; instance: string; session: string; network: string; lab: NonNullable<Lesson['lab']>;
+  runtime: SandboxRuntime; sandbox: SandboxHandle;
   /** The session's hard expiry (epoch ms), labelled on everything the learner makes through the gate. */
   expiresAt: number;
   /** The lesson slug, labelled likewise. */
@@ -30,19 +43,31 @@ export async function startGate(options: {
   /** The engine client; by default the one shared for the config's DOCKER_HOST. */
   engine?: Engine;
   log?: GateLog;
-}): Promise<DockerGate> {
+  /** Tests: the fields that differ from the defaults, instead of the lab's and the config's. */
+  policy?: Partial<GatePolicy>;
+}): Promise<LabGate> {
   const gate = new DockerGate({
     engine: options.engine ?? engineFromConfig(options.config), instance: options.instance, session: options.session,
-    expiresAt: options.expiresAt, ...(options.labId ? { lab: options.labId } : {}),
-    socketDir: gateDirFor(options.config, options.session), network: options.network,
-    policy: buildGatePolicy(options.lab, gatePolicyOverrides(options.config)), log: options.log,
+    expiresAt: options.expiresAt, ...(options.labId ? { lab: options.labId } : {}), network: options.network,
+    policy: options.policy ?? buildGatePolicy(options.lab, gatePolicyOverrides(options.config)), log: options.log,
   });
   await gate.start();
-  return gate;
+  const tunnel = sandboxTunnel(options.runtime, options.sandbox, options.session, options.log);
+  tunnel.accept((channel) => gate.accept(channel));
+  const close = async () => {
+    await tunnel.close();
+    return gate.close();
+  };
+  try {
+    await tunnel.start();
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { gate, tunnel, close };
 }
 
-/** After a session: the gate's objects (images included) and its socket folder. */
+/** After a session: the gate's objects (images included). */
 export async function removeGateLeftovers(config: Config, instance: string, session: string, engine: Engine = engineFromConfig(config)): Promise<void> {
   await removeSessionObjects(engine, instance, session);
-  rmSync(join(gatesRoot(config), session), { recursive: true, force: true });
 }

@@ -8,7 +8,7 @@ import { sandboxProfile } from './labs/catalog.ts';
 import type { LoadedLesson } from './lessons.ts';
 import type { SandboxHandle, SandboxRuntime } from './runtime/sandbox-runtime.ts';
 import { createSandbox, newSessionId } from './runtime/warm-pool.ts';
-import { gateDirFor, removeGateLeftovers, startGate } from './lab-gate.ts';
+import { removeGateLeftovers, startGate, type LabGate } from './lab-gate.ts';
 
 const STANDALONE_TTL_MS = 60 * 60_000;
 
@@ -26,16 +26,16 @@ export async function openLabSandbox(options: {
   const lab = lesson.lab;
   if (!lab) throw new LabError('USAGE', `The lesson "${lesson.slug}" has no lab.`);
   const expiresAt = Date.now() + STANDALONE_TTL_MS;
-  const profile = sandboxProfile(lesson.slug, lab, options.image, (id) => gateDirFor(options.config, id));
+  const profile = sandboxProfile(lesson.slug, lab, options.image);
   const sandbox = await createSandbox(runtime, profile, session, expiresAt);
   const close = async () => {
     await gate?.close();
     if (lab.docker) await removeGateLeftovers(options.config, options.instance, session);
     await runtime.removeSession(session);
   };
-  let gate: Awaited<ReturnType<typeof startGate>> | undefined;
+  let gate: LabGate | undefined;
   try {
-    if (lab.docker && sandbox.network) gate = await startGate({ config: options.config, instance: options.instance, session, network: sandbox.network, lab, labId: lesson.slug, expiresAt });
+    if (lab.docker && sandbox.network) gate = await startGate({ config: options.config, instance: options.instance, session, network: sandbox.network, lab, labId: lesson.slug, expiresAt, runtime, sandbox: sandbox.handle });
   } catch (error) {
     await close();
     throw error;

@@ -1,11 +1,12 @@
 /**
- * The per-session Docker API gate. The lead's runtime creates the session network, then starts a gate
- * whose socket the sandbox mounts at /run/docker-gate/docker.sock; the learner's docker CLI and Compose
- * talk to it as to an engine. See docs/gate.md for what is allowed and refused, and why.
+ * The per-session Docker API gate. The runtime creates the session network, then a gate is started and
+ * fed connections: each one a channel of the session's tunnel (lab-server/tunnel), whose relay in the
+ * sandbox listens at /run/docker-gate/docker.sock. The learner's docker CLI and Compose talk to it as to
+ * an engine. Nothing of the gate is a file on lab-server's host, so the engine need not share a folder
+ * with lab-server. See docs/gate.md for what is allowed and refused, and why.
  */
-import { chmod, chown, mkdir, rm, stat } from 'node:fs/promises';
 import type { Server, Socket } from 'node:net';
-import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import type { Engine } from '../engine/client.ts';
 import { EngineError, LabError } from '../errors.ts';
 import { removeSessionObjects, type RemovedObjects } from './cleanup.ts';
@@ -19,10 +20,8 @@ export { removeSessionObjects, type RemovedObjects } from './cleanup.ts';
 export { buildGatePolicy, DEFAULT_POLICY, DOCKER_DEFAULT_CAPS, type GatePolicy } from './policy.ts';
 export type { GateLog } from './context.ts';
 
-/** The learner in the sandbox (uid 1000) must be able to connect; nobody else sees the directory. */
-const SOCKET_NAME = 'docker.sock';
-const LEARNER_UID = 1000;
-const SOCKET_DIR_MODE = 0o755;
+/** Connections served at once; more wait until one closes. */
+const MAX_CONNECTIONS = 64;
 
 export interface DockerGateOptions {
   /** The one engine client (lab-server/engine); its negotiated API version is the gate's too. */
@@ -33,8 +32,6 @@ export interface DockerGateOptions {
   expiresAt: number;
   /** The lab (lesson slug), labelled on the learner's objects where known. */
   lab?: string;
-  /** Host directory the gate creates its socket in; bind-mounted into the sandbox at /run/docker-gate. */
-  socketDir: string;
   /** Engine name of the session's internal network (created by the runtime before the gate starts). */
   network: string;
   /** A policy from buildGatePolicy (lab-gate.ts) or, in tests, the fields that differ from the defaults. */
@@ -43,23 +40,21 @@ export interface DockerGateOptions {
 }
 
 export class DockerGate {
-  readonly socketPath: string;
   private readonly options: DockerGateOptions;
   private readonly policy: GatePolicy;
   private readonly log: GateLog;
   private server: Server | undefined;
   private context: SessionContext | undefined;
-  private readonly connections = new Set<Socket>();
+  private readonly connections = new Set<Duplex>();
 
   constructor(options: DockerGateOptions) {
     this.options = options;
     this.policy = buildGatePolicy({ allowRoot: options.policy?.allowRoot }, options.policy);
     this.log = options.log ?? SILENT_LOG;
-    this.socketPath = join(options.socketDir, SOCKET_NAME);
   }
 
   async start(): Promise<void> {
-    const { engine, instance, session, socketDir, network, expiresAt, lab } = this.options;
+    const { engine, instance, session, network, expiresAt, lab } = this.options;
     let engineVersion: string;
     try {
       engineVersion = await engine.apiVersion();
@@ -73,30 +68,20 @@ export class DockerGate {
       id: sessionIdentity(instance, session, network, { expiresAt, lab }), policy: this.policy, engine, execs: new Map(), buildImages: new Set(),
       engineVersion, serialize: serializer(), log: this.log,
     };
-    await mkdir(socketDir, { recursive: true, mode: SOCKET_DIR_MODE });
-    // The sandbox's uid 1000 must traverse the directory; its parent on the host is what keeps others out.
-    await chmod(socketDir, SOCKET_DIR_MODE);
-    await rm(this.socketPath, { force: true });
-    const server = createGateServer(this.context);
-    server.on('connection', (socket: Socket) => {
-      this.connections.add(socket);
-      socket.once('close', () => this.connections.delete(socket));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.socketPath, () => { server.off('error', reject); resolve(); });
-    });
-    this.server = server;
-    try {
-      await chown(this.socketPath, LEARNER_UID, LEARNER_UID);
-      await chmod(this.socketPath, 0o600);
-    } catch {
-      // Not root: the directory (mounted into this sandbox only) is the boundary.
-      await chmod(this.socketPath, 0o666);
-      this.log.warn('gate: could not chown the socket to the learner; it is 0666 inside its directory', { session });
+    this.server = createGateServer(this.context);
+    this.log.info('gate: ready', { session, engineVersion });
+  }
+
+  /** Serves one connection (a tunnel channel, or any stream in tests) as the session's engine. */
+  accept(connection: Duplex): void {
+    if (!this.server || this.connections.size >= MAX_CONNECTIONS) {
+      connection.destroy();
+      return;
     }
-    await stat(this.socketPath);
-    this.log.info('gate: listening', { session, socket: this.socketPath, engineVersion });
+    this.connections.add(connection);
+    connection.once('close', () => this.connections.delete(connection));
+    // Node's HTTP server serves any duplex stream it is handed as a connection.
+    this.server.emit('connection', connection as Socket);
   }
 
   /** Stops serving, closes open streams, and removes every object the session made. */
@@ -104,11 +89,10 @@ export class DockerGate {
     const server = this.server;
     this.server = undefined;
     if (server) {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const socket of this.connections) socket.destroy();
-      await closed;
+      for (const connection of this.connections) connection.destroy();
+      this.connections.clear();
+      server.close();
     }
-    await rm(this.socketPath, { force: true });
     const removed = await removeSessionObjects(this.options.engine, this.options.instance, this.options.session, this.context?.buildImages ?? []);
     this.log.info('gate: closed', { session: this.options.session, ...removed });
     return removed;

@@ -7,7 +7,6 @@ import type { Exercise, Lesson } from '../../src/lib/lesson-schema.ts';
 import type { Config } from '../config.ts';
 import { imageRefs } from '../images.ts';
 import { loadLessons, type LoadedLesson } from '../lessons.ts';
-import { gateDirFor } from '../lab-gate.ts';
 import { WarmPool, type SandboxProfile } from '../runtime/warm-pool.ts';
 import type { SessionLab } from '../sessions/assembly.ts';
 
@@ -32,15 +31,15 @@ export class LabCatalog {
   readonly shellImage: string;
   private readonly labs: ReadonlyMap<string, CatalogLab>;
 
-  constructor(lessons: readonly LoadedLesson[], shellImage: string, gateDir: (session: string) => string) {
+  constructor(lessons: readonly LoadedLesson[], shellImage: string) {
     this.lessons = lessons;
     this.shellImage = shellImage;
-    this.labs = new Map(lessons.flatMap((lesson) => (lesson.lab ? [[lesson.slug, entry(lesson, lesson.lab, shellImage, gateDir)] as const] : [])));
+    this.labs = new Map(lessons.flatMap((lesson) => (lesson.lab ? [[lesson.slug, entry(lesson, lesson.lab, shellImage)] as const] : [])));
   }
 
   static async load(config: Config): Promise<LabCatalog> {
     const lessons = await loadLessons(config.CONTENT_DIR);
-    return new LabCatalog(lessons, (await imageRefs('shell')).hashTag, (session) => gateDirFor(config, session));
+    return new LabCatalog(lessons, (await imageRefs('shell')).hashTag);
   }
 
   get(slug: string): CatalogLab | undefined {
@@ -71,17 +70,17 @@ export class LabCatalog {
 }
 
 /** The sandbox a lab's learner gets: for sessions (through the catalog) and for `npm run sandbox` and verify-labs. */
-export function sandboxProfile(slug: string, definition: LabDefinition, image: string, gateDir: (session: string) => string): SandboxProfile {
+export function sandboxProfile(slug: string, definition: LabDefinition, image: string): SandboxProfile {
   return {
     // Docker labs need the network too: the learner reaches the containers they start over it.
     lab: slug, image, capAdd: definition.capAdd, network: definition.network === 'session' || definition.docker,
-    ...(definition.docker ? { gateDir } : {}),
+    gate: definition.docker,
   };
 }
 
-function entry(lesson: LoadedLesson, definition: LabDefinition, image: string, gateDir: (session: string) => string): CatalogLab {
+function entry(lesson: LoadedLesson, definition: LabDefinition, image: string): CatalogLab {
   const docker = definition.docker;
-  const profile = sandboxProfile(lesson.slug, definition, image, gateDir);
+  const profile = sandboxProfile(lesson.slug, definition, image);
   return {
     slug: lesson.slug, lesson, definition, exercises: lesson.exercises, docker, profile,
     ...(definition.previewPort === undefined ? {} : { previewPort: definition.previewPort }),

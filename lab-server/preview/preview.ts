@@ -87,7 +87,7 @@ export function attachPreview(deps: PreviewDeps, options: PreviewOptions): Previ
   const base = config.PREVIEW_HOST;
   const sameId = sameIdIn(base);
   const engine = new PreviewEngine(engineFromConfig(config));
-  const resolver = new TargetResolver({ engine, instance: config.BULKHEAD_INSTANCE, log });
+  const resolver = new TargetResolver({ engine, instance: config.BULKHEAD_INSTANCE, log, dial: (session, address, port) => assembly.dial(session, address, port) });
   resolver.follow();
   const listing = new ListeningPorts({ engine, resolver, log });
   const proxy = new PreviewProxy({ resolver, limits: new PreviewLimits(options.bounds), log });

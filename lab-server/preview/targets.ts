@@ -6,12 +6,15 @@
  * among them). All of it is read from the engine on every request; nothing a browser sends (Host
  * header, path, redirect, DNS) names an address.
  */
-import { connect, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { LABEL_INSTANCE, LABEL_ROLE, LABEL_SESSION } from '../labels.ts';
 import { hostAddresses, refusalFor } from './addresses.ts';
 import type { PreviewEngine } from './engine.ts';
 
-const CONNECT_TIMEOUT_MS = 3_000;
+/** A connection to an app: a channel of the session's tunnel, made from inside the sandbox. */
+export type AppConnection = Duplex & { setTimeout(ms: number, callback?: () => void): unknown };
+/** Opens a TCP connection from inside the session's sandbox, or says why it could not. */
+export type Dial = (session: string, address: string, port: number) => Promise<AppConnection | string> | undefined;
 /**
  * How long a session's endpoints are reused. Only while the engine's event stream is followed: every
  * container start, stop, removal, network connect or disconnect anywhere empties the cache, so an
@@ -76,9 +79,11 @@ export class TargetResolver {
   private readonly stop = new AbortController();
   private host = { addresses: new Set<string>(), at: 0 };
   private readonly log: (line: string) => void;
+  private readonly dial: Dial;
 
-  constructor(options: { engine: PreviewEngine; instance: string; log: (line: string) => void }) {
+  constructor(options: { engine: PreviewEngine; instance: string; log: (line: string) => void; dial: Dial }) {
     this.engine = options.engine;
+    this.dial = options.dial;
     this.instance = options.instance;
     this.log = options.log;
   }
@@ -176,34 +181,19 @@ export class TargetResolver {
    * A TCP connection to `port` on the first of the session's containers that accepts it (oldest of the
    * learner's containers first, the terminal last), or undefined when none does.
    */
-  async connect(session: string, port: number): Promise<{ socket: Socket; endpoint: Endpoint } | undefined> {
+  async connect(session: string, port: number): Promise<{ socket: AppConnection; endpoint: Endpoint } | undefined> {
     const tried = new Set<string>();
     for (const endpoint of await this.endpoints(session)) {
       if (tried.has(endpoint.address)) continue;
       tried.add(endpoint.address);
-      const socket = await connectTo(endpoint.address, port);
-      if (socket) return { socket, endpoint };
+      const socket = await this.dial(session, endpoint.address, port);
+      if (socket === undefined) return undefined;
+      if (typeof socket !== 'string') {
+        // Whoever takes the connection adds its own handler; until then an error must not crash the server.
+        socket.on('error', () => undefined);
+        return { socket, endpoint };
+      }
     }
     return undefined;
   }
-}
-
-/** An IP literal and a port, so no name is ever looked up. */
-function connectTo(address: string, port: number): Promise<Socket | undefined> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: address, port, family: 4, noDelay: true });
-    const fail = () => {
-      socket.destroy();
-      resolve(undefined);
-    };
-    socket.setTimeout(CONNECT_TIMEOUT_MS, fail);
-    socket.once('error', fail);
-    socket.once('connect', () => {
-      socket.setTimeout(0);
-      socket.removeListener('error', fail);
-      // Whoever takes the socket adds its own handler; until then an error must not crash the server.
-      socket.on('error', () => undefined);
-      resolve(socket);
-    });
-  });
 }

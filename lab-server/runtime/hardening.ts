@@ -12,6 +12,8 @@ export const LEARNER_UID = 1000;
 export const LEARNER_HOME = '/home/learner';
 /** Where the session's Docker gate socket appears in the sandbox; the shell image links /var/run/docker.sock here. */
 export const GATE_MOUNT = '/run/docker-gate';
+/** The relay's socket is all that lives there. */
+const GATE_TMPFS_BYTES = 64 * 1024;
 const MIB = 1024 * 1024;
 const NANO_CPUS_PER_MILLI = 1_000_000;
 /** Enough for `docker logs` of a sandbox while debugging, small enough that a noisy one cannot fill a disk. */
@@ -60,6 +62,8 @@ export function sandboxCreateOptions(spec: SandboxSpec, limits: SandboxLimits, i
       Tmpfs: {
         '/tmp': `${tmpfs},mode=1777`,
         [LEARNER_HOME]: `${tmpfs},mode=0700,uid=${LEARNER_UID},gid=${LEARNER_UID}`,
+        // The learner's own: the relay (run as the learner) creates the gate's socket here, mode 0600.
+        ...(spec.gate ? { [GATE_MOUNT]: `rw,nosuid,nodev,noexec,size=${GATE_TMPFS_BYTES},mode=0700,uid=${LEARNER_UID},gid=${LEARNER_UID}` } : {}),
       },
       Memory: limits.memoryBytes,
       MemorySwap: limits.memoryBytes,
@@ -68,7 +72,8 @@ export function sandboxCreateOptions(spec: SandboxSpec, limits: SandboxLimits, i
       Ulimits: [{ Name: 'nofile', Soft: limits.nofile, Hard: limits.nofile }],
       Init: true,
       NetworkMode: spec.network ?? 'none',
-      Binds: spec.gateDir ? [`${spec.gateDir}:${GATE_MOUNT}:ro`] : [],
+      // Nothing of lab-server's host is mounted: the gate is reached through the tunnel (lab-server/tunnel).
+      Binds: [],
       PortBindings: {},
       PublishAllPorts: false,
       IpcMode: 'private',

@@ -15,8 +15,8 @@ export interface SandboxSpec {
   capAdd?: readonly string[];
   /** Name of the session's own internal network to join; no network at all when absent. */
   network?: string;
-  /** Host folder bind-mounted read-only at /run/docker-gate (the session's Docker gate socket lives there). */
-  gateDir?: string;
+  /** A Docker lab: a small tmpfs at /run/docker-gate, where the tunnel's relay puts the gate's socket. */
+  gate?: boolean;
 }
 
 /** A session that has objects in the engine, as the labels say. */

@@ -16,8 +16,8 @@ export interface SandboxProfile {
   capAdd: readonly string[];
   /** Whether the sandbox needs its own session network (created with it). */
   network: boolean;
-  /** Host folder for the session's gate socket, derived from the session id; absent for labs without Docker. */
-  gateDir?: (session: string) => string;
+  /** A Docker lab: the sandbox gets the folder its gate's socket appears in. */
+  gate: boolean;
 }
 
 export interface PooledSandbox {
@@ -34,7 +34,7 @@ export function newSessionId(): string {
 export async function createSandbox(runtime: SandboxRuntime, profile: SandboxProfile, session: string, expiresAt: number): Promise<PooledSandbox> {
   const network = profile.network ? await runtime.createNetwork(session, profile.lab, expiresAt) : undefined;
   const spec: SandboxSpec = {
-    session, lab: profile.lab, image: profile.image, expiresAt, capAdd: profile.capAdd, network, gateDir: profile.gateDir?.(session),
+    session, lab: profile.lab, image: profile.image, expiresAt, capAdd: profile.capAdd, network, gate: profile.gate,
   };
   try {
     return { handle: await runtime.create(spec), network, createdAt: Date.now() };
@@ -70,7 +70,7 @@ export class WarmPool {
   }
 
   static key(profile: SandboxProfile): string {
-    return JSON.stringify([profile.image, [...profile.capAdd].sort(), profile.network, Boolean(profile.gateDir)]);
+    return JSON.stringify([profile.image, [...profile.capAdd].sort(), profile.network, profile.gate]);
   }
 
   /** Registers a profile to keep warm and starts filling in the background. */

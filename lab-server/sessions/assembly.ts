@@ -7,9 +7,10 @@
  */
 import type { Exercise, Lesson } from '../../src/lib/lesson-schema.ts';
 import { LabError } from '../errors.ts';
-import type { DockerGate } from '../gate/index.ts';
+import type { LabGate } from '../lab-gate.ts';
+import type { TunnelChannel } from '../tunnel/tunnel.ts';
 import type { Progress } from '../progress/progress.ts';
-import type { SandboxRuntime } from '../runtime/sandbox-runtime.ts';
+import type { SandboxHandle, SandboxRuntime } from '../runtime/sandbox-runtime.ts';
 import type { PooledSandbox, SandboxProfile } from '../runtime/warm-pool.ts';
 import { CheckLimiter, CheckRunner } from '../checks/check-runner.ts';
 import type { Session } from './session.ts';
@@ -22,11 +23,14 @@ export interface SessionLab {
   exercises: readonly Exercise[];
 }
 
-/** Starts a session's gate on its network (the gate's host side knows the folders and the engine). */
-export type GateStarter = (session: { id: string; lab: { id: string }; expiresAt: number }, network: string, lab: NonNullable<Lesson['lab']>) => Promise<DockerGate>;
+/**
+ * Starts a session's gate on its network and the tunnel that reaches it from the sandbox; resolves once
+ * the sandbox's /var/run/docker.sock accepts connections.
+ */
+export type GateStarter = (session: { id: string; lab: { id: string }; expiresAt: number }, network: string, lab: NonNullable<Lesson['lab']>, sandbox: SandboxHandle) => Promise<LabGate>;
 
 interface Parts {
-  gate?: DockerGate;
+  gate?: LabGate;
   checks?: CheckRunner;
 }
 
@@ -55,11 +59,19 @@ export class SessionAssembly {
     return this.parts.get(session)?.checks;
   }
 
+  /**
+   * A TCP connection from inside the session's sandbox (on the session's own networks), for the preview:
+   * lab-server need not route to container addresses. Undefined for a session without a tunnel.
+   */
+  dial(session: string, address: string, port: number): Promise<TunnelChannel | string> | undefined {
+    return this.parts.get(session)?.gate?.tunnel.connect(address, port);
+  }
+
   /** After the sandbox exists, before the shell opens: the learner's first `docker` finds its gate. */
   async beforeShell(session: Session, sandbox: PooledSandbox, lab: SessionLab): Promise<void> {
     if (!lab.gate) return;
     if (!sandbox.network) throw new LabError('SANDBOX_FAILED', 'A Docker lab needs its session network.');
-    const gate = await this.startGate(session, sandbox.network, lab.gate);
+    const gate = await this.startGate(session, sandbox.network, lab.gate, sandbox.handle);
     this.parts.set(session.id, { ...this.parts.get(session.id), gate });
   }
 

@@ -148,6 +148,10 @@ export const lessonSchema = z.object({
   /** Auto-checked exercises, in the order taught. */
   exercises: z.array(exerciseSchema).default([]),
 }).strict().superRefine((lesson, ctx) => {
+  if (lesson.lab?.previewPort !== undefined && !lesson.lab.docker) {
+    // The preview reaches an app through the session's tunnel into the sandbox, which Docker labs have.
+    ctx.addIssue({ code: 'custom', path: ['lab', 'previewPort'], message: 'a preview port needs `docker: true` in the lab' });
+  }
   const seen = new Set<string>();
   lesson.exercises.forEach((exercise, i) => {
     if (seen.has(exercise.id)) ctx.addIssue({ code: 'custom', path: ['exercises', i, 'id'], message: `duplicate exercise id "${exercise.id}"` });

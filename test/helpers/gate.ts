@@ -1,14 +1,15 @@
 /**
- * A learner session with a Docker gate, as the lead's runtime will wire it: a per-session internal
- * network, a gate serving a socket in a private directory, and a sandbox from the shell image (the
- * runtime's own hardening) with that directory mounted at /run/docker-gate and the network joined.
+ * A learner session with a Docker gate, wired as lab-server wires it: a per-session internal network,
+ * a sandbox from the shell image (the runtime's own hardening) on that network, and the gate reached
+ * through the session's tunnel, whose relay listens at /run/docker-gate/docker.sock in the sandbox.
+ * Nothing is shared between the test's host and the engine but the engine's API (DOCKER_HOST).
  * Commands run inside the sandbox as the learner, through the real docker CLI and Compose.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createServer, type Server } from 'node:net';
 import { PassThrough } from 'node:stream';
-import { DockerGate, type GatePolicy } from '../../lab-server/gate/index.ts';
+import { startGate, type LabGate } from '../../lab-server/lab-gate.ts';
+import { runtimeFromConfig } from '../../lab-server/runtime/docker-runtime.ts';
+import type { DockerGate, GatePolicy } from '../../lab-server/gate/index.ts';
 import { engineEnv, loadConfig } from '../../lab-server/config.ts';
 import { engineFromConfig } from '../../lab-server/engine/from-config.ts';
 import { LABEL_INSTANCE, objectLabels, ROLE_NETWORK } from '../../lab-server/labels.ts';
@@ -37,8 +38,9 @@ export interface GateSession {
   /** The session's expiry (epoch ms), as its objects' `bulkhead.expires` label says it. */
   expiresAt: number;
   gate: DockerGate;
+  /** The gate with its tunnel. */
+  labGate: LabGate;
   sandboxId: string;
-  socketDir: string;
   /** bash -c in the sandbox as uid 1000; docker talks to the gate. */
   sh(script: string, options?: { timeoutMs?: number; stdin?: string }): Promise<RunResult>;
   /** The same command with a TTY, for `-it`; input is typed after `delayMs`. */
@@ -51,17 +53,23 @@ export async function startGateSession(instance: string, session: string, policy
   const expiresAt = Date.now() + SESSION_TTL_MS;
   const lab = 'gate-test';
   await docker.createNetwork({ Name: network, Internal: true, Labels: objectLabels({ instance, session, lab, expiresAt }, ROLE_NETWORK), CheckDuplicate: true });
-  const socketDir = await mkdtemp(join(tmpdir(), 'bulkhead-gate-'));
-  const gate = new DockerGate({ engine, instance, session, expiresAt, lab, socketDir, network, policy });
-  await gate.start();
   const image = (await imageRefs('shell')).hashTag;
-  const options = sandboxCreateOptions({ session, lab, image, expiresAt }, {
+  const options = sandboxCreateOptions({ session, lab, image, expiresAt, gate: true }, {
     memoryBytes: 512 * MIB, nanoCpus: 1_000_000_000, pidsLimit: 256, tmpfsBytes: 64 * MIB, nofile: 1024,
   }, instance);
   options.Env = [...(options.Env ?? []), ...LEARNER_ENV];
-  options.HostConfig = { ...options.HostConfig, NetworkMode: network, Binds: [`${socketDir}:${GATE_MOUNT}:ro`] };
+  options.HostConfig = { ...options.HostConfig, NetworkMode: network };
   const container = await docker.createContainer(options);
   await container.start();
+  const runtime = runtimeFromConfig(engineConfig, { instance, engine });
+  const labGate = await startGate({
+    config: engineConfig, instance, session, network, lab: { image: 'shell', docker: true, network: 'session', capAdd: [], allowRoot: policy.allowRoot ?? false }, policy,
+    runtime, sandbox: { id: container.id, session, lab }, expiresAt, labId: lab, engine,
+  }).catch(async (error: unknown) => {
+    await container.remove({ force: true }).catch(() => undefined);
+    throw error;
+  });
+  const gate = labGate.gate;
 
   const run = async (script: string, tty: boolean, input: string | undefined, delayMs: number, timeoutMs: number): Promise<RunResult> => {
     const exec = await container.exec({ Cmd: ['bash', '-c', script], User: '1000:1000', AttachStdout: true, AttachStderr: true, AttachStdin: input !== undefined, Tty: tty });
@@ -91,14 +99,14 @@ export async function startGateSession(instance: string, session: string, policy
   };
 
   return {
-    instance, session, network, expiresAt, gate, sandboxId: container.id, socketDir,
+    instance, session, network, expiresAt, gate, labGate, sandboxId: container.id,
     sh: (script, options = {}) => run(script, false, options.stdin, 0, options.timeoutMs ?? 60_000),
     tty: (script, input, options = {}) => run(script, true, input, options.delayMs ?? 1_500, options.timeoutMs ?? 60_000),
     stop: async () => {
+      await labGate.tunnel.close();
       await container.remove({ force: true, v: true }).catch(() => undefined);
       await gate.close();
       await docker.getNetwork(network).remove().catch(() => undefined);
-      await rm(socketDir, { recursive: true, force: true });
     },
   };
 }
@@ -140,3 +148,13 @@ export async function engineSnapshot(instances: readonly string[], sharedImages:
 
 /** The engine-side name prefix of a session's objects (`bh-<hash>-`). */
 export { sessionIdentity } from '../../lab-server/gate/naming.ts';
+
+/** A Unix socket on the test's own host that hands each connection to a gate: for tests that speak raw HTTP to it. */
+export async function listenForGate(gate: DockerGate, socketPath: string): Promise<Server> {
+  const server = createServer((socket) => gate.accept(socket));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socketPath, () => resolve());
+  });
+  return server;
+}

@@ -3,7 +3,6 @@
  * a second session on the same engine. Every attempt must be refused with a teaching message (or answer
  * like a missing object), and leave the engine, the host and the other session exactly as they were.
  */
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueInstance } from '../helpers/docker.ts';
 import { docker, engineSnapshot as snapshot, instanceLeftovers, removeInstance, sessionIdentity, startGateSession, type GateSession } from '../helpers/gate.ts';
@@ -41,17 +40,18 @@ function curl(method: string, path: string, body?: string, extra = ''): string {
   return `curl -s --path-as-is -X ${method} ${data} ${extra} -w '\\nstatus=%{http_code}' --unix-socket /run/docker-gate/docker.sock 'http://docker${path}'`;
 }
 
-/** Raw bytes to the gate's socket from the host side, for framing tricks curl will not produce. */
-function raw(bytes: string): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect(attacker.gate.socketPath);
-    const chunks: Buffer[] = [];
-    const timer = setTimeout(() => socket.destroy(), 3_000);
-    socket.on('data', (c: Buffer) => chunks.push(c));
-    socket.on('close', () => { clearTimeout(timer); resolve(Buffer.concat(chunks).toString()); });
-    socket.on('error', () => undefined);
-    socket.write(bytes);
-  });
+/**
+ * Raw bytes to the gate's socket from inside the sandbox (the learner's side of the tunnel), for framing
+ * tricks curl will not produce. Perl (in every Debian image) writes them and prints what comes back
+ * until the gate closes the connection or 3 s pass.
+ */
+const RAW_CLIENT = 'use IO::Socket::UNIX; binmode STDIN; binmode STDOUT; local $/; my $d = <STDIN>; '
+  + 'my $s = IO::Socket::UNIX->new(Peer => "/run/docker-gate/docker.sock") or die "connect: $!"; '
+  + 'print $s $d; $SIG{ALRM} = sub { exit 0 }; alarm 3; my $b; while (sysread($s, $b, 65536)) { print $b } ';
+
+async function raw(bytes: string): Promise<string> {
+  const result = await attacker.sh(`perl -e '${RAW_CLIENT}'`, { stdin: bytes, timeoutMs: 15_000 });
+  return result.stdout;
 }
 
 async function refusedRaw(bytes: string, status: RegExp, message: RegExp): Promise<void> {

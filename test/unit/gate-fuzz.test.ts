@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../lab-server/engine/client.ts';
 import { DockerGate } from '../../lab-server/gate/index.ts';
+import { listenForGate } from '../helpers/gate.ts';
 import { sessionIdentity, ownLabels } from '../../lab-server/gate/naming.ts';
 import { DOCKER_DEFAULT_CAPS } from '../../lab-server/gate/policy.ts';
 import { parseTarget } from '../../lab-server/gate/request.ts';
@@ -34,6 +35,7 @@ const recorded: Recorded[] = [];
 let engine: Server;
 let gate: DockerGate;
 let dir: string;
+let gateListener: import('node:net').Server | undefined;
 
 function fakeEngine(path: string): Promise<Server> {
   const server = createServer((req, res) => {
@@ -174,11 +176,13 @@ describe('gate request handling under fuzzing', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'bulkhead-gate-fuzz-'));
     engine = await fakeEngine(join(dir, 'engine.sock'));
-    gate = new DockerGate({ engine: new Engine({ DOCKER_HOST: `unix://${join(dir, 'engine.sock')}` }), expiresAt: Date.now() + 3_600_000, instance: INSTANCE, session: SESSION, socketDir: join(dir, 'gate'), network: NETWORK, policy: { memoryBytesMax: MEMORY_MAX, pidsMax: PIDS_MAX } });
+    gate = new DockerGate({ engine: new Engine({ DOCKER_HOST: `unix://${join(dir, 'engine.sock')}` }), expiresAt: Date.now() + 3_600_000, instance: INSTANCE, session: SESSION, network: NETWORK, policy: { memoryBytesMax: MEMORY_MAX, pidsMax: PIDS_MAX } });
     await gate.start();
+    gateListener = await listenForGate(gate, join(dir, 'gate.sock'));
   });
 
   afterAll(async () => {
+    gateListener?.close();
     await gate.close().catch(() => undefined);
     await new Promise<void>((resolve) => engine.close(() => resolve()));
     await rm(dir, { recursive: true, force: true });
@@ -212,14 +216,14 @@ describe('gate request handling under fuzzing', () => {
     // invalid request; the gate answers 400 and must not go on to forward the valid first one.
     const before = recorded.length;
     const wire = Buffer.from('DELETE /v1.41/containers/web HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n{"garbage": true}', 'latin1');
-    const answer = await rawRequest(gate.socketPath, wire);
+    const answer = await rawRequest(join(dir, 'gate.sock'), wire);
     expect(answer).toMatch(/^HTTP\/1\.1 400 /);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(recorded.slice(before).filter((r) => r.method !== 'GET' && r.method !== 'HEAD')).toEqual([]);
   });
 
   it('never forwards what it refuses, and what it forwards obeys the policy', async () => {
-    const socketPath = gate.socketPath;
+    const socketPath = join(dir, 'gate.sock');
     const statuses: number[] = [];
     const random = fc.tuple(METHODS, PREFIXES, PATHS, fc.nat(), fc.array(fc.tuple(QUERY_KEYS, QUERY_VALUES), { maxLength: 3 }), fc.boolean(), BODIES, FRAMINGS)
       .map(([method, prefix, path, how, query, semicolons, body, framing]) => {

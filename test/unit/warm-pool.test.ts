@@ -18,7 +18,7 @@ function countingRuntime() {
   return { runtime, live };
 }
 
-const profile: SandboxProfile = { lab: 'threats', image: 'bulkhead/shell:test', capAdd: [], network: false };
+const profile: SandboxProfile = { lab: 'threats', image: 'bulkhead/shell:test', capAdd: [], network: false, gate: false };
 
 afterEach(() => {
   vi.useRealTimers();
