@@ -16,7 +16,7 @@ const LEVELS = [
   // 5: the session, check and gate machinery.
   ['lab-server/(sessions|checks|gate)/', 'lab-server/lab-gate\\.ts$'],
   // 6: what they stand on.
-  ['lab-server/(progress|runtime)/'],
+  ['lab-server/(progress|runtime|tunnel)/'],
   ['lab-server/engine/(?!address\\.ts$)', 'lab-server/store/'],
   // 8: the base every room may use (the DOCKER_HOST parser is config's, though it lives beside the client).
   ['lab-server/(config|errors|labels|lessons|images)\\.ts$', 'lab-server/engine/address\\.ts$'],

@@ -8,6 +8,7 @@
 import type { Exercise, Lesson } from '../../src/lib/lesson-schema.ts';
 import { LabError } from '../errors.ts';
 import type { LabGate } from '../lab-gate.ts';
+import { SessionTunnel } from '../tunnel/supervisor.ts';
 import type { TunnelChannel } from '../tunnel/tunnel.ts';
 import type { Progress } from '../progress/progress.ts';
 import type { SandboxHandle, SandboxRuntime } from '../runtime/sandbox-runtime.ts';
@@ -31,6 +32,8 @@ export type GateStarter = (session: { id: string; lab: { id: string }; expiresAt
 
 interface Parts {
   gate?: LabGate;
+  /** The session's tunnel: the gate's (Docker labs), or one started at the first preview request. */
+  tunnel?: SessionTunnel;
   checks?: CheckRunner;
 }
 
@@ -64,15 +67,23 @@ export class SessionAssembly {
    * lab-server need not route to container addresses. Undefined for a session without a tunnel.
    */
   dial(session: string, address: string, port: number): Promise<TunnelChannel | string> | undefined {
-    return this.parts.get(session)?.gate?.tunnel.connect(address, port);
+    return this.parts.get(session)?.tunnel?.connect(address, port);
   }
 
   /** After the sandbox exists, before the shell opens: the learner's first `docker` finds its gate. */
   async beforeShell(session: Session, sandbox: PooledSandbox, lab: SessionLab): Promise<void> {
-    if (!lab.gate) return;
+    if (!lab.gate) {
+      // A lab with a network but no Docker: the preview may still reach what the learner runs in the
+      // sandbox, through a tunnel without a gate socket, started when the preview first asks.
+      if (sandbox.network) {
+        const tunnel = new SessionTunnel({ spawn: (command) => this.runtime.spawn(sandbox.handle, command), session: session.id, log: { warn: () => undefined } });
+        this.parts.set(session.id, { ...this.parts.get(session.id), tunnel });
+      }
+      return;
+    }
     if (!sandbox.network) throw new LabError('SANDBOX_FAILED', 'A Docker lab needs its session network.');
     const gate = await this.startGate(session, sandbox.network, lab.gate, sandbox.handle);
-    this.parts.set(session.id, { ...this.parts.get(session.id), gate });
+    this.parts.set(session.id, { ...this.parts.get(session.id), gate, tunnel: gate.tunnel });
   }
 
   /** Once the shell is open: checks run after each command. */
@@ -92,6 +103,7 @@ export class SessionAssembly {
     const parts = this.parts.get(session.id);
     this.parts.delete(session.id);
     parts?.checks?.stop();
+    await parts?.tunnel?.close();
     await parts?.gate?.close();
     for (const listener of this.endListeners) await listener(session);
   }

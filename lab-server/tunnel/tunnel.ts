@@ -129,7 +129,11 @@ export class TunnelChannel extends Duplex {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     if (this.idle.timer) clearTimeout(this.idle.timer);
-    if (!this.closedByPeer) this.tunnel.send(FRAME.CLOSE, this.id);
+    // Both sides sent EOF: the relay closes the channel itself once it has written everything to its
+    // client. A CLOSE now would make it drop what it still holds; only an abort (an error, or a destroy
+    // before both ends finished) sends one.
+    const graceful = this.writableFinished && this.readableEnded && !error;
+    if (!this.closedByPeer && !graceful) this.tunnel.send(FRAME.CLOSE, this.id);
     this.closedByPeer = true;
     this.tunnel.forget(this.id);
     const held = this.waiting;

@@ -148,9 +148,9 @@ export const lessonSchema = z.object({
   /** Auto-checked exercises, in the order taught. */
   exercises: z.array(exerciseSchema).default([]),
 }).strict().superRefine((lesson, ctx) => {
-  if (lesson.lab?.previewPort !== undefined && !lesson.lab.docker) {
-    // The preview reaches an app through the session's tunnel into the sandbox, which Docker labs have.
-    ctx.addIssue({ code: 'custom', path: ['lab', 'previewPort'], message: 'a preview port needs `docker: true` in the lab' });
+  if (lesson.lab?.previewPort !== undefined && !lesson.lab.docker && lesson.lab.network !== 'session') {
+    // The preview reaches an app from inside the sandbox, over the session's network: without one there is nothing to reach.
+    ctx.addIssue({ code: 'custom', path: ['lab', 'previewPort'], message: 'a preview port needs a network: `docker: true` or `network: session`' });
   }
   const seen = new Set<string>();
   lesson.exercises.forEach((exercise, i) => {
