@@ -49,6 +49,7 @@ if (defined $path) {
   umask 077; unlink $path;
   $l = IO::Socket::UNIX->new(Type => SOCK_STREAM, Local => $path, Listen => 64);
   unless ($l) { print STDERR "cannot listen on $path: $!\n"; exit ${RELAY_LISTEN_FAILED}; }
+  chmod 0600, $path;
   nb($l);
 }
 binmode STDIN; binmode STDOUT; nb(\*STDIN); nb(\*STDOUT);

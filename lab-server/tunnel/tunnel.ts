@@ -96,14 +96,18 @@ export class TunnelChannel extends Duplex {
     if (!this.readableEnded) this.push(null);
   }
 
-  /** @internal CLOSE from the relay: a failure, or both sides finished. */
+  /** Why the relay closed the channel before both sides finished (a failed write, a reset), if it did. */
+  closeReason: string | undefined;
+
+  /**
+   * @internal CLOSE from the relay: a failure, or both sides finished. A failure ends the channel like a
+   * reset connection ('close' without 'end'), never with an 'error' event: a channel whose holder has no
+   * error listener must not take lab-server down with it.
+   */
   peerClosed(reason: string): void {
     this.closedByPeer = true;
-    if (reason) this.destroy(new TunnelError(reason));
-    else if (!this.writableFinished || !this.readableEnded) {
-      this.push(null);
-      this.destroy();
-    }
+    if (reason) this.closeReason = reason;
+    if (!this.writableFinished || !this.readableEnded) this.destroy();
   }
 
   override _read(): void {
@@ -111,7 +115,10 @@ export class TunnelChannel extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    if (this.closedByPeer) return callback(new TunnelError('the connection was closed in the sandbox'));
+    if (this.closedByPeer) {
+      this.destroy();
+      return callback();
+    }
     this.touch();
     for (let offset = 0; offset < chunk.length; offset += CHUNK_BYTES) {
       const part = chunk.subarray(offset, offset + CHUNK_BYTES);
