@@ -68,7 +68,11 @@ export class EngineUnavailableError extends EngineError {
   /** `where` is the DOCKER_HOST the client dialled, so the operator sees which engine is meant. */
   constructor(detail: string, options: { cause?: unknown; where?: string } = {}) {
     const at = options.where ? ` at ${options.where}` : '';
-    super(`Docker Engine not reachable${at} (${detail}): start Docker (for example \`sudo systemctl start docker\`) or point DOCKER_HOST at a running engine, then restart Bulkhead; the course stays readable meanwhile.`, { code: 'ENGINE_UNAVAILABLE', cause: options.cause });
+    // A socket that is there but not ours to open needs another fix than an engine that is not running.
+    const remedy = /\bEACCES\b/.test(detail)
+      ? `this user (uid ${process.getuid?.() ?? '?'}) may not open the engine's socket: add it to the socket's group (\`stat -c %g\` of the socket; with docker compose, set DOCKER_GID to that number), then restart Bulkhead`
+      : 'start Docker (for example `sudo systemctl start docker`) or point DOCKER_HOST at a running engine, then restart Bulkhead';
+    super(`Docker Engine not reachable${at} (${detail}): ${remedy}; the course stays readable meanwhile.`, { code: 'ENGINE_UNAVAILABLE', cause: options.cause });
     this.name = 'EngineUnavailableError';
   }
 }
