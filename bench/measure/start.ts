@@ -25,12 +25,16 @@ const UNTIMED_FIRST_STARTS = 1;
 
 export type StartKind = 'warm' | 'cold';
 
-async function inProcessServer(kind: StartKind): Promise<{ lab: LabServer; close: () => Promise<void> }> {
+/** Which course and lab the starts open: by default the fixtures' demo lab (no Docker, no network). */
+export interface StartLab { content: string; lab: string }
+const DEMO: StartLab = { content: FIXTURE_CONTENT, lab: 'demo' };
+
+async function inProcessServer(kind: StartKind, where: StartLab): Promise<{ lab: LabServer; close: () => Promise<void> }> {
   const instance = benchInstance(`start-${kind}`);
   const dataDir = await mkdtemp(join(tmpdir(), 'bulkhead-bench-'));
   onCleanup(`data dir ${dataDir}`, () => rm(dataDir, { recursive: true, force: true }));
   const poolSize = kind === 'warm' ? 1 : 0;
-  const config = loadConfig({ ...engineEnv(), PORT: '0', CONTENT_DIR: FIXTURE_CONTENT, BULKHEAD_INSTANCE: instance, DATA_DIR: dataDir, WARM_POOL_SIZE: String(poolSize) });
+  const config = loadConfig({ ...engineEnv(), PORT: '0', CONTENT_DIR: where.content, BULKHEAD_INSTANCE: instance, DATA_DIR: dataDir, WARM_POOL_SIZE: String(poolSize) });
   const lab = await startLabServer(config, { runtime: instanceRuntime(instance), log: () => undefined, poolSize, caps: START_CAPS });
   return { lab, close: onCleanup(`in-process lab-server ${instance}`, () => lab.close()) };
 }
@@ -54,8 +58,8 @@ async function initialPoolSize(lab: LabServer): Promise<number> {
   return pool.size;
 }
 
-async function oneStart(lab: LabServer): Promise<number> {
-  const term = await OursTerminal.open(lab.url);
+async function oneStart(lab: LabServer, slug: string): Promise<number> {
+  const term = await OursTerminal.open(lab.url, slug);
   const prompt = waitForText(term, PROMPT, PROMPT_TIMEOUT_MS, 'first prompt');
   const sent = performance.now();
   term.hello();
@@ -68,14 +72,14 @@ async function oneStart(lab: LabServer): Promise<number> {
   return ms;
 }
 
-export async function measureStarts(kind: StartKind, samples: number): Promise<{ samples: number[]; poolSize: number }> {
-  const { lab, close } = await inProcessServer(kind);
+export async function measureStarts(kind: StartKind, samples: number, where: StartLab = DEMO): Promise<{ samples: number[]; poolSize: number }> {
+  const { lab, close } = await inProcessServer(kind, where);
   const full = kind === 'warm' ? await initialPoolSize(lab) : 0;
   const results: number[] = [];
   for (let i = 0; i < UNTIMED_FIRST_STARTS + samples; i++) {
     if (kind === 'warm') await poolRefilled(lab, full);
     else await sleep(100);
-    const ms = await oneStart(lab);
+    const ms = await oneStart(lab, where.lab);
     if (i >= UNTIMED_FIRST_STARTS) results.push(ms);
     if ((i + 1) % 5 === 0) progress(`  ${kind} start ${i + 1 - UNTIMED_FIRST_STARTS}/${samples}: ${ms.toFixed(0)} ms`);
   }

@@ -89,7 +89,8 @@ describe('the compose deployment', () => {
     expect(inspected.HostConfig.SecurityOpt).toContain('no-new-privileges:true');
     expect(inspected.Mounts.filter((m) => m.Type === 'bind').map((m) => m.Destination)).toEqual(['/var/run/docker.sock']);
     expect(inspected.Mounts.filter((m) => m.Type === 'volume').map((m) => m.Destination)).toEqual(['/data']);
-    expect(Object.values(inspected.HostConfig.PortBindings ?? {}).flat().map((b) => b?.HostIp)).toEqual(['127.0.0.1']);
+    const bindings = Object.values((inspected.HostConfig.PortBindings ?? {}) as Record<string, Array<{ HostIp?: string }>>).flat();
+    expect(bindings.map((b) => b.HostIp)).toEqual(['127.0.0.1']);
   });
 
   it('serves the course, opens a lab and checks an exercise as the learner types', async () => {
