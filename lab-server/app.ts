@@ -75,9 +75,9 @@ export async function startLabServer(config: Config, options: LabServerOptions =
   const gateLog = { info: () => undefined, warn: (line: string) => log(`gate: ${line}`) };
   const assembly = new SessionAssembly({
     runtime, progress, checkConcurrency: config.CHECK_CONCURRENCY,
-    startGate: (session, network, lab, sandbox) => startGate({
+    startGate: (session, network, lab, sandbox, tunnel) => startGate({
       config, instance: config.BULKHEAD_INSTANCE, session: session.id, network, lab, labId: session.lab.id, expiresAt: session.expiresAt, log: gateLog,
-      runtime, sandbox,
+      runtime, sandbox, ...(tunnel ? { tunnel } : {}),
     }),
   });
   const sessions = new SessionManager({ runtime, log, timeouts, poolSize: options.poolSize ?? config.WARM_POOL_SIZE, assembly });

@@ -36,6 +36,8 @@ export function sandboxTunnel(runtime: SandboxRuntime, sandbox: SandboxHandle, s
 export async function startGate(options: {
   config: Config; instance: string; session: string; network: string; lab: NonNullable<Lesson['lab']>;
   runtime: SandboxRuntime; sandbox: SandboxHandle;
+  /** The sandbox's tunnel when it was started with the sandbox (the warm pool's); else one is started here. */
+  tunnel?: SessionTunnel;
   /** The session's hard expiry (epoch ms), labelled on everything the learner makes through the gate. */
   expiresAt: number;
   /** The lesson slug, labelled likewise. */
@@ -52,7 +54,7 @@ export async function startGate(options: {
     policy: options.policy ?? buildGatePolicy(options.lab, gatePolicyOverrides(options.config)), log: options.log,
   });
   await gate.start();
-  const tunnel = sandboxTunnel(options.runtime, options.sandbox, options.session, options.log);
+  const tunnel = options.tunnel ?? sandboxTunnel(options.runtime, options.sandbox, options.session, options.log);
   tunnel.accept((channel) => gate.accept(channel));
   const close = async () => {
     await tunnel.close();

@@ -29,13 +29,14 @@ export async function openLabSandbox(options: {
   const profile = sandboxProfile(lesson.slug, lab, options.image);
   const sandbox = await createSandbox(runtime, profile, session, expiresAt);
   const close = async () => {
+    await sandbox.tunnel?.close();
     await gate?.close();
     if (lab.docker) await removeGateLeftovers(options.config, options.instance, session);
     await runtime.removeSession(session);
   };
   let gate: LabGate | undefined;
   try {
-    if (lab.docker && sandbox.network) gate = await startGate({ config: options.config, instance: options.instance, session, network: sandbox.network, lab, labId: lesson.slug, expiresAt, runtime, sandbox: sandbox.handle });
+    if (lab.docker && sandbox.network) gate = await startGate({ config: options.config, instance: options.instance, session, network: sandbox.network, lab, labId: lesson.slug, expiresAt, runtime, sandbox: sandbox.handle, ...(sandbox.tunnel ? { tunnel: sandbox.tunnel } : {}) });
   } catch (error) {
     await close();
     throw error;

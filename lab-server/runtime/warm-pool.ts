@@ -4,6 +4,7 @@
  * sandbox already carries the id its session will have. Refills run in the background, one at a time.
  */
 import { randomBytes } from 'node:crypto';
+import { GATE_SOCKET, SessionTunnel } from '../tunnel/supervisor.ts';
 import type { SandboxHandle, SandboxRuntime, SandboxSpec } from './sandbox-runtime.ts';
 
 export const DEFAULT_POOL_SIZE = 2;
@@ -24,7 +25,15 @@ export interface PooledSandbox {
   handle: SandboxHandle;
   network?: string;
   createdAt: number;
+  /**
+   * Docker labs: the tunnel whose relay already listens at the gate's socket path in the sandbox (one
+   * exec, done here so that a warm start does not wait for it). Its clients are refused until the
+   * session's gate takes them.
+   */
+  tunnel?: SessionTunnel;
 }
+
+const QUIET = { warn: () => undefined };
 
 export function newSessionId(): string {
   return randomBytes(18).toString('base64url');
@@ -36,12 +45,25 @@ export async function createSandbox(runtime: SandboxRuntime, profile: SandboxPro
   const spec: SandboxSpec = {
     session, lab: profile.lab, image: profile.image, expiresAt, capAdd: profile.capAdd, network, gate: profile.gate,
   };
+  let tunnel: SessionTunnel | undefined;
   try {
-    return { handle: await runtime.create(spec), network, createdAt: Date.now() };
+    const handle = await runtime.create(spec);
+    if (profile.gate) {
+      tunnel = new SessionTunnel({ spawn: (command) => runtime.spawn(handle, command), socketPath: GATE_SOCKET, session, log: QUIET });
+      await tunnel.start();
+    }
+    return { handle, network, createdAt: Date.now(), ...(tunnel ? { tunnel } : {}) };
   } catch (error) {
-    if (network) await runtime.removeSession(session).catch(() => undefined);
+    await tunnel?.close();
+    await runtime.removeSession(session).catch(() => undefined);
     throw error;
   }
+}
+
+/** Removes a sandbox nobody claimed, its tunnel first (so its supervisor does not start a relay again). */
+async function discard(runtime: SandboxRuntime, sandbox: PooledSandbox): Promise<void> {
+  await sandbox.tunnel?.close();
+  await runtime.removeSession(sandbox.handle.session);
 }
 
 export class WarmPool {
@@ -125,7 +147,7 @@ export class WarmPool {
     }
     const ready = this.ready.get(key) ?? [];
     const extra = ready.splice(this.targetFor(key, now));
-    await Promise.allSettled(extra.map((s) => this.runtime.removeSession(s.handle.session)));
+    await Promise.allSettled(extra.map((s) => discard(this.runtime, s)));
   }
 
   /** A ready sandbox for this profile, if one is warm. The lab id of a pooled sandbox is the profile's first lab. */
@@ -168,7 +190,7 @@ export class WarmPool {
       const stale = list.filter((s) => now - s.createdAt >= POOLED_MAX_AGE_MS);
       for (const old of stale) {
         list.splice(list.indexOf(old), 1);
-        await this.runtime.removeSession(old.handle.session).catch(() => undefined);
+        await discard(this.runtime, old).catch(() => undefined);
       }
       const session = newSessionId();
       this.pending.add(session);
@@ -176,7 +198,7 @@ export class WarmPool {
         const created = await createSandbox(this.runtime, profile, session, now + POOLED_MAX_AGE_MS + this.ttlMs);
         // Closed, or a reservation lapsed, while it was being created: it is not wanted any more.
         if (this.closed || list.length >= this.targetFor(key, Date.now())) {
-          await this.runtime.removeSession(session).catch(() => undefined);
+          await discard(this.runtime, created).catch(() => undefined);
           continue;
         }
         list.push(created);
@@ -194,6 +216,6 @@ export class WarmPool {
     await this.fillRun;
     const all = [...this.ready.values()].flat();
     this.ready.clear();
-    await Promise.allSettled(all.map((s) => this.runtime.removeSession(s.handle.session)));
+    await Promise.allSettled(all.map((s) => discard(this.runtime, s)));
   }
 }

@@ -28,7 +28,7 @@ export interface SessionLab {
  * Starts a session's gate on its network and the tunnel that reaches it from the sandbox; resolves once
  * the sandbox's /var/run/docker.sock accepts connections.
  */
-export type GateStarter = (session: { id: string; lab: { id: string }; expiresAt: number }, network: string, lab: NonNullable<Lesson['lab']>, sandbox: SandboxHandle) => Promise<LabGate>;
+export type GateStarter = (session: { id: string; lab: { id: string }; expiresAt: number }, network: string, lab: NonNullable<Lesson['lab']>, sandbox: SandboxHandle, tunnel?: SessionTunnel) => Promise<LabGate>;
 
 interface Parts {
   gate?: LabGate;
@@ -72,6 +72,8 @@ export class SessionAssembly {
 
   /** After the sandbox exists, before the shell opens: the learner's first `docker` finds its gate. */
   async beforeShell(session: Session, sandbox: PooledSandbox, lab: SessionLab): Promise<void> {
+    // The pool's tunnel is the session's from here on: whatever happens next, afterEnd closes it.
+    if (sandbox.tunnel) this.parts.set(session.id, { ...this.parts.get(session.id), tunnel: sandbox.tunnel });
     if (!lab.gate) {
       // A lab with a network but no Docker: the preview may still reach what the learner runs in the
       // sandbox, through a tunnel without a gate socket, started when the preview first asks.
@@ -82,7 +84,7 @@ export class SessionAssembly {
       return;
     }
     if (!sandbox.network) throw new LabError('SANDBOX_FAILED', 'A Docker lab needs its session network.');
-    const gate = await this.startGate(session, sandbox.network, lab.gate, sandbox.handle);
+    const gate = await this.startGate(session, sandbox.network, lab.gate, sandbox.handle, sandbox.tunnel);
     this.parts.set(session.id, { ...this.parts.get(session.id), gate, tunnel: gate.tunnel });
   }
 

@@ -12,6 +12,8 @@ export const GATE_SOCKET = `${GATE_SOCKET_DIR}/docker.sock`;
 /** Time for the exec and Perl's start; generous, since a loaded engine starts execs slowly. */
 const READY_TIMEOUT_MS = 15_000;
 const RESTART_DELAYS_MS = [250, 1_000, 5_000];
+/** Failed starts in a row after which the supervisor stops trying (the sandbox is gone, or broken). */
+const MAX_FAILED_RESTARTS = 6;
 
 export interface SupervisorLog {
   warn(message: string, fields?: Record<string, unknown>): void;
@@ -86,6 +88,10 @@ export class SessionTunnel {
       if (this.closed || this.tunnel) return;
       this.current().then(() => { this.restarts = 0; }, (error: Error) => {
         if (this.closed) return;
+        if (this.restarts >= MAX_FAILED_RESTARTS) {
+          this.log.warn(`tunnel: gave up starting ${RELAY_NAME} after ${this.restarts} tries: ${error.message}`, { session: this.session });
+          return;
+        }
         this.log.warn(`tunnel: could not start ${RELAY_NAME} again: ${error.message}`, { session: this.session });
         this.restart();
       });
