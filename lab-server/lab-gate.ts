@@ -5,7 +5,7 @@
  *
  * The gate and the sandbox share no folder and no route: the tunnel runs over a `docker exec` stream, so
  * it works wherever lab-server reaches the engine's API (a local socket, Docker Desktop, tcp://, ssh://,
- * lab-server in a container). docs/decisions/0005-gate-over-exec-tunnel.md says why.
+ * lab-server in a container). docs/decisions/0006-gate-over-exec-tunnel.md says why.
  */
 import type { Lesson } from '../src/lib/lesson-schema.ts';
 import { gatePolicyOverrides, type Config } from './config.ts';
