@@ -8,7 +8,7 @@ import type { Lesson } from '../src/lib/lesson-schema.ts';
 import { gatePolicyOverrides, type Config } from './config.ts';
 import type { Engine } from './engine/client.ts';
 import { engineFromConfig } from './engine/from-config.ts';
-import { buildGatePolicy, DockerGate, removeSessionObjects, type GateLog } from './gate/index.ts';
+import { buildGatePolicy, DockerGate, removeSessionObjects, type GateLog, type GateObserver } from './gate/index.ts';
 
 /** Parent of every session's gate folder: root-only, so only the sandbox that mounts a folder reaches its socket. */
 export function gatesRoot(config: Config): string {
@@ -30,12 +30,14 @@ export async function startGate(options: {
   /** The engine client; by default the one shared for the config's DOCKER_HOST. */
   engine?: Engine;
   log?: GateLog;
+  observe?: GateObserver;
 }): Promise<DockerGate> {
   const gate = new DockerGate({
     engine: options.engine ?? engineFromConfig(options.config), instance: options.instance, session: options.session,
     expiresAt: options.expiresAt, ...(options.labId ? { lab: options.labId } : {}),
     socketDir: gateDirFor(options.config, options.session), network: options.network,
     policy: buildGatePolicy(options.lab, gatePolicyOverrides(options.config)), log: options.log,
+    ...(options.observe ? { observe: options.observe } : {}),
   });
   await gate.start();
   return gate;
