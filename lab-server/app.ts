@@ -152,8 +152,9 @@ export async function startLabServer(config: Config, options: LabServerOptions =
     await workshops.close();
     preview.close();
     reaper.stop();
-    terminals.close();
+    // Sessions first: each tab hears why its lab ended (and the close frame is out) before the sockets go.
     await sessions.close();
+    terminals.close();
     store.close();
     offEngineErrors();
     await new Promise<void>((resolve) => server.close(() => resolve()));
