@@ -9,7 +9,7 @@
  * by path only (`pathOf`), since a query may carry a ticket. docs/operations.md lists the fields.
  */
 import { createHash } from 'node:crypto';
-import { pino, stdTimeFunctions, type DestinationStream } from 'pino';
+import { pino, stdTimeFunctions, type DestinationStream, type Logger as PinoLogger } from 'pino';
 
 /** The fields of one line; `event` names what happened (`lab.started`, `session.ended`), dot-separated. */
 export type LogFields = { event: string } & Record<string, unknown>;
@@ -88,7 +88,18 @@ export interface LoggerOptions {
   isTty?: boolean;
 }
 
-export type Logger = Log & { child(bindings: Record<string, unknown>): Logger; flush?(): void };
+export type Logger = Log & { child(bindings: Record<string, unknown>): Logger };
+
+/** pino applies `formatters.bindings` to its base only; a child's bindings are scrubbed here. */
+function wrap(logger: PinoLogger): Logger {
+  return {
+    debug: (fields, message) => logger.debug(fields, message),
+    info: (fields, message) => logger.info(fields, message),
+    warn: (fields, message) => logger.warn(fields, message),
+    error: (fields, message) => logger.error(fields, message),
+    child: (bindings) => wrap(logger.child(scrub(bindings))),
+  };
+}
 
 export function createLogger(options: LoggerOptions = {}): Logger {
   const format = options.format ?? 'auto';
@@ -102,11 +113,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     formatters: {
       level: (label) => ({ level: label }),
       log: (fields) => scrub(fields),
-      bindings: (bindings) => scrub(bindings),
     },
     redact: { paths: [...CENSORED_FIELDS, ...CENSORED_FIELDS.map((name) => `*.${name}`)], censor: '[redacted]' },
   }, pretty ? prettyDestination(out) : (out as DestinationStream));
-  return logger as unknown as Logger;
+  return wrap(logger);
 }
 
 /** A logger that writes nothing (tests, scripts). */
