@@ -157,6 +157,7 @@ export async function startLabServer(config: Config, options: LabServerOptions =
     terminals.close();
     store.close();
     offEngineErrors();
+    metrics.registry.clear();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
     log.info({ event: 'server.closed' }, 'Stopped: every session ended and its sandbox removed');
