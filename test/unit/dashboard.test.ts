@@ -12,7 +12,7 @@ describe('the Grafana dashboard (docs/grafana-dashboard.json)', () => {
     const exported = new Set<string>();
     for (const metric of await metrics.registry.getMetricsAsJSON()) {
       exported.add(metric.name);
-      if (metric.type === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) exported.add(`${metric.name}${suffix}`);
+      if (String(metric.type) === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) exported.add(`${metric.name}${suffix}`);
     }
     const queried = dashboard.panels.flatMap((panel) => panel.targets.flatMap((target) => target.expr.match(/\b(bulkhead|nodejs|process)_[a-z0-9_]+/g) ?? []));
     expect(queried.length).toBeGreaterThan(15);
