@@ -15,11 +15,10 @@ import { Admission, type Readiness } from './labs/admission.ts';
 import { labRoutes } from './labs/api.ts';
 import { LabCatalog } from './labs/catalog.ts';
 import { terminalHandler } from './labs/terminal.ts';
-import type { GateOutcome } from './gate/index.ts';
 import { removeGateLeftovers, startGate } from './lab-gate.ts';
 import { engineFromConfig } from './engine/from-config.ts';
 import { EngineUnavailableError } from './errors.ts';
-import { createLogger, type Logger } from './ops/log.ts';
+import { createLogger, sentenceLog, type Logger } from './ops/log.ts';
 import { Metrics } from './ops/metrics.ts';
 import { attachOps } from './ops/routes.ts';
 import { attachPreview } from './preview/preview.ts';
@@ -88,9 +87,9 @@ export async function startLabServer(config: Config, options: LabServerOptions =
     }
   };
 
-  // The gate's lines are `gate: what happened` plus fields; the event is the sentence as a name.
-  const gateEvent = (line: string) => `gate.${line.replace(/^gate:\s*/, '').replace(/\W+/g, '_').toLowerCase()}`;
-  const gateLog = { info: () => undefined, warn: (line: string, fields?: Record<string, unknown>) => log.warn({ ...fields, event: gateEvent(line) }, line) };
+  // Only the gate's warnings: its info lines (listening, closed) add nothing to session.started/ended and
+  // name the socket's path, which holds the raw session id.
+  const gateLog = { info: () => undefined, warn: sentenceLog(log).warn };
   // Filled in below, once the sessions and workshops exist; the gauges read them when scraped.
   let live: { sessions?: SessionManager; seated?: (learner: string) => boolean; draining?: () => boolean } = {};
   const metrics = new Metrics({
@@ -100,15 +99,11 @@ export async function startLabServer(config: Config, options: LabServerOptions =
     draining: () => live.draining?.() ?? false,
   });
   const offEngineErrors = engineFromConfig(config).onFailure((error) => metrics.engineError(error instanceof EngineUnavailableError ? 'unavailable' : 'refused'));
-  const observeGate = (route: string, outcome: GateOutcome) => {
-    metrics.gateRequest(route, outcome.decision);
-    if (outcome.decision === 'refused') metrics.gateRefusal(outcome.code ?? 'POLICY', outcome.lesson);
-  };
   const assembly = new SessionAssembly({
     runtime, progress, checkConcurrency: config.CHECK_CONCURRENCY, metrics,
     startGate: (session, network, lab) => startGate({
       config, instance: config.BULKHEAD_INSTANCE, session: session.id, network, lab, labId: session.lab.id, expiresAt: session.expiresAt, log: gateLog,
-      observe: observeGate,
+      observe: metrics.gateOutcome,
     }),
   });
   const sessions = new SessionManager({ runtime, log, metrics, timeouts, poolSize: options.poolSize ?? config.WARM_POOL_SIZE, assembly });

@@ -119,5 +119,18 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   return wrap(logger);
 }
 
+/**
+ * The shape a room logs in when it names what happened in a sentence and fields (the gate's
+ * `GateLog`): the sentence becomes the event's name, `gate: engine unreachable` → `gate.engine_unreachable`.
+ */
+export function sentenceLog(log: Log): { info(message: string, fields?: Record<string, unknown>): void; warn(message: string, fields?: Record<string, unknown>): void } {
+  /** Up to the first `;` or `(`, at most 60 characters: the rest of the sentence is in `msg`. */
+  const event = (message: string) => (message.split(/[;(]/)[0] ?? '').trim().replace(/:\s*/, '.').replace(/[^\w.]+/g, '_').toLowerCase().slice(0, 60);
+  return {
+    info: (message, fields) => log.info({ ...fields, event: event(message) }, message),
+    warn: (message, fields) => log.warn({ ...fields, event: event(message) }, message),
+  };
+}
+
 /** A logger that writes nothing (tests, scripts). */
 export const SILENT: Logger = createLogger({ level: 'silent', format: 'json', destination: { write: () => true } });

@@ -110,13 +110,11 @@ export class Metrics {
     this.checkSeconds.observe({ lab }, seconds);
   }
 
-  gateRequest(route: string, decision: GateDecision): void {
-    this.gateRequests.inc({ route, decision });
-  }
-
-  gateRefusal(code: string, lesson: string | undefined): void {
-    this.gateRefusals.inc({ code, lesson: lesson ?? 'none' });
-  }
+  /** One request through a gate, as the gate's observer hears it (gate/refusal.ts GateOutcome). */
+  readonly gateOutcome = (route: string, outcome: { decision: GateDecision; code?: string; lesson?: string }): void => {
+    this.gateRequests.inc({ route, decision: outcome.decision });
+    if (outcome.decision === 'refused') this.gateRefusals.inc({ code: outcome.code ?? 'POLICY', lesson: outcome.lesson ?? 'none' });
+  };
 
   previewRequest(kind: 'http' | 'websocket'): void {
     this.previewRequests.inc({ kind });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger, hashId, pathOf, prettyLine } from '../../lab-server/ops/log.ts';
+import { createLogger, hashId, pathOf, prettyLine, sentenceLog } from '../../lab-server/ops/log.ts';
 
 function capture(format: 'json' | 'pretty' = 'json') {
   const lines: string[] = [];
@@ -52,5 +52,17 @@ describe('the logger', () => {
     log.info({ event: 'a.b' }, 'quiet');
     log.warn({ event: 'a.c' }, 'loud');
     expect(lines.map((l) => (JSON.parse(l) as { event: string }).event)).toEqual(['a.c']);
+  });
+});
+
+describe('a room that logs in sentences (the gate)', () => {
+  it('turns the sentence into the event name and keeps the fields, ids hashed', () => {
+    const lines: string[] = [];
+    const log = sentenceLog(createLogger({ format: 'json', destination: { write: (text: string) => void lines.push(text) } }));
+    log.warn('gate: engine unreachable', { session: 'raw-session-id-123', error: 'ECONNREFUSED' });
+    log.warn('gate: could not chown the socket to the learner; it is 0666 inside its directory', {});
+    const [first, second] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(first).toMatchObject({ level: 'warn', event: 'gate.engine_unreachable', session: hashId('raw-session-id-123'), error: 'ECONNREFUSED', msg: 'gate: engine unreachable' });
+    expect(second?.event).toBe('gate.could_not_chown_the_socket_to_the_learner');
   });
 });
