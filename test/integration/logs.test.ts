@@ -3,7 +3,8 @@
  * through a whole workshop lab session (instructor creates a workshop, a learner joins, opens a Docker
  * lab, types, runs a check, is refused `docker run --privileged`, leaves; the server stops), every
  * line is one JSON object with time, level, event and msg, ids appear hashed, and nothing the learner
- * typed, no ticket, no instructor secret, join code or learner cookie is in it.
+ * typed, no ticket, no instructor secret, join code or learner cookie is in it. On the way, /metrics
+ * counts the seated learner as connected.
  */
 import { readFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
@@ -69,6 +70,8 @@ describe('structured logs', () => {
     const client = await TerminalClient.connect({ base, lab: 'compose', cookie });
     const ready = await client.ready(60_000);
     await client.prompt(30_000);
+    // The seated learner with a terminal open counts as a workshop learner connected.
+    expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/^bulkhead_workshop_learners_connected 1$/m);
     const typed = `typed-by-the-learner-${Math.random().toString(36).slice(2, 10)}`;
     client.type(`echo ${typed}\r`);
     await client.waitForText(new RegExp(`^${typed}\\r$`, 'm'));
