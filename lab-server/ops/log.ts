@@ -50,14 +50,25 @@ export function pathOf(url: string | undefined): string {
   return path.slice(0, 200);
 }
 
+/**
+ * Hashes the id fields, and the same ids wherever they occur in the line's other strings: an engine's
+ * error names the container `bulkhead-<instance>-<session>`, and the gate's socket path holds it too.
+ */
 function scrub(fields: Record<string, unknown> | undefined): Record<string, unknown> {
   if (!fields) return {};
-  let copy: Record<string, unknown> | undefined;
+  const ids = new Map<string, string>();
   for (const name of HASHED_FIELDS) {
     const value = fields[name];
-    if (typeof value === 'string' && value) (copy ??= { ...fields })[name] = hashId(value);
+    if (typeof value === 'string' && value) ids.set(value, hashId(value));
   }
-  return copy ?? fields;
+  if (ids.size === 0) return fields;
+  const copy: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(fields)) {
+    if (typeof value !== 'string') copy[name] = value;
+    else if (ids.has(value)) copy[name] = ids.get(value);
+    else copy[name] = [...ids].reduce((text, [id, hash]) => text.split(id).join(hash), value);
+  }
+  return copy;
 }
 
 /** One line as a person reads it: `12:01:02.345 INFO  session.started  Started … lab=namespaces`. */

@@ -34,6 +34,14 @@ describe('the logger', () => {
     expect((JSON.parse(lines[1]!) as Record<string, unknown>).session).toBe(hashId(session));
   });
 
+  it('hashes a logged id also where an error message names it (a container name, a socket path)', () => {
+    const { log, lines } = capture();
+    const session = 'f_QPWFPy_kGTlQRCT5m0QiEd';
+    log.warn({ event: 'session.start_failed', session, err: `Conflict. The container name "/bulkhead-default-${session}" is already in use` }, 'A sandbox did not start');
+    expect(lines[0]).not.toContain(session);
+    expect((JSON.parse(lines[0]!) as { err: string }).err).toBe(`Conflict. The container name "/bulkhead-default-${hashId(session)}" is already in use`);
+  });
+
   it('logs a URL by its path only, so a ticket in the query never reaches a line', () => {
     expect(pathOf('/ws?ticket=abc')).toBe('/ws');
     expect(pathOf(undefined)).toBe('');
