@@ -24,6 +24,10 @@ const DUPLICATE_SIGNAL_MS = 1_000;
 export function handleSignals(lab: Pick<LabServer, 'drain' | 'close' | 'log'>, exit: (code: number) => void = (code) => process.exit(code)): (signal: NodeJS.Signals) => void {
   let phase: 'running' | 'draining' | 'closing' = 'running';
   let lastAt = -Infinity;
+  const failed = (error: unknown) => {
+    lab.log.error({ event: 'server.stop_failed', err: error instanceof Error ? error.stack ?? error.message : String(error) }, 'Stopping failed; the reaper removes what is left at the next start');
+    exit(1);
+  };
   return (signal) => {
     const now = Date.now();
     if (now - lastAt < DUPLICATE_SIGNAL_MS) return;
@@ -31,13 +35,13 @@ export function handleSignals(lab: Pick<LabServer, 'drain' | 'close' | 'log'>, e
     if (phase === 'running' && signal === 'SIGTERM') {
       phase = 'draining';
       lab.log.info({ event: 'server.signal', signal, action: 'drain' }, `${signal}: draining (${signal} again to end the labs at once)`);
-      void lab.drain().then(() => exit(0));
+      void lab.drain().then(() => exit(0), failed);
       return;
     }
     if (phase !== 'closing') {
       phase = 'closing';
       lab.log.info({ event: 'server.signal', signal, action: 'close' }, `${signal}: ending every lab and removing the sandboxes (${signal} again to stop without waiting)`);
-      void lab.close().then(() => exit(0));
+      void lab.close().then(() => exit(0), failed);
       return;
     }
     lab.log.warn({ event: 'server.signal', signal, action: 'exit' }, `${signal}: stopping without waiting; the reaper removes what is left at the next start`);

@@ -112,3 +112,16 @@ describe('signals', () => {
     expect(calls).toEqual(['close']);
   });
 });
+
+describe('signals, when stopping fails', () => {
+  it('exits 1 (and says so) instead of leaving an unhandled rejection', async () => {
+    const exits: number[] = [];
+    const lines: string[] = [];
+    const log = { ...SILENT, error: (fields: { event: string }) => void lines.push(fields.event) };
+    const stop = handleSignals({ log, drain: async () => { throw new Error('store is gone'); }, close: async () => undefined }, (code) => void exits.push(code));
+    stop('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(exits).toEqual([1]);
+    expect(lines).toEqual(['server.stop_failed']);
+  });
+});
