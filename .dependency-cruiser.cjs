@@ -6,8 +6,8 @@
 const LEVELS = [
   // 0: the composition root.
   ['lab-server/(app|main)\\.ts$'],
-  // 1: features built on the labs.
-  ['lab-server/(workshops|preview)/'],
+  // 1: features built on the labs (ops/: the operator's routes and the drain; its logger and metrics are base).
+  ['lab-server/(workshops|preview)/', 'lab-server/ops/(?!(log|metrics)\\.ts$)'],
   // 2: the labs: catalog, admission, session assembly, the labs' API and terminal handler, the gate's host side.
   ['lab-server/labs/', 'lab-server/lab-sandbox\\.ts$'],
   // 3: transport.
@@ -18,8 +18,9 @@ const LEVELS = [
   // 6: what they stand on.
   ['lab-server/(progress|runtime|tunnel)/'],
   ['lab-server/engine/(?!address\\.ts$)', 'lab-server/store/'],
-  // 8: the base every room may use (the DOCKER_HOST parser is config's, though it lives beside the client).
-  ['lab-server/(config|errors|labels|lessons|images)\\.ts$', 'lab-server/engine/address\\.ts$'],
+  // 8: the base every room may use (the DOCKER_HOST parser is config's, though it lives beside the client;
+  // the one logger and the metrics registry are every room's, though they live beside the operator's routes).
+  ['lab-server/(config|errors|labels|lessons|images)\\.ts$', 'lab-server/engine/address\\.ts$', 'lab-server/ops/(log|metrics)\\.ts$'],
 ];
 
 const up = [];

@@ -10,10 +10,12 @@ import { writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startLabServer } from '../lab-server/main.ts';
 import { loadConfig } from '../lab-server/config.ts';
+import { createLogger } from '../lab-server/ops/log.ts';
 import type { SessionCaps } from '../lab-server/sessions/caps.ts';
 
 const caps = JSON.parse(process.env.BENCH_CAPS ?? '{}') as Partial<SessionCaps>;
-const lab = await startLabServer(loadConfig(), { caps, log: (line) => console.error(line) });
+// Log lines go to stderr, so stdout carries only the URL line below.
+const lab = await startLabServer(loadConfig(), { caps, log: createLogger({ format: 'json', destination: process.stderr }) });
 console.log(`Bulkhead is running at ${lab.url}`);
 const delayFile = process.env.BENCH_LOOP_DELAY_FILE;
 const delay = delayFile ? monitorEventLoopDelay({ resolution: 1 }) : undefined;

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'astro/zod';
 import { DEFAULT_DOCKER_HOST, DOCKER_HOST_FORMS, parseDockerHost } from './engine/address.ts';
 import { LabError } from './errors.ts';
+import { LOG_FORMATS, LOG_LEVELS } from './ops/log.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -106,6 +107,21 @@ const schema = z.object({
   GATE_BUILD_TIMEOUT_MIN: positiveInt(1, 120).optional(),
   /** Images beyond the catalog that learners may pull, run and build FROM (`none` for the catalog only). */
   GATE_IMAGE_ALLOWLIST: imageList.optional(),
+  /**
+   * Bearer token for GET /metrics. Unset, /metrics answers only when HOST is a loopback address (a
+   * laptop); on any other address it is off (403) until a token is set, since the figures tell an
+   * outsider how busy the server is and what the gate refuses.
+   */
+  METRICS_TOKEN: z.string().min(16, 'at least 16 characters (for example the output of `openssl rand -hex 24`)').optional(),
+  /**
+   * Seconds open labs keep running after SIGTERM (docs/operations.md): no new labs are admitted, every
+   * open terminal is told how long it has, then the sessions end and the process exits 0. 0 ends at once.
+   */
+  DRAIN_GRACE_S: positiveInt(0, 3600).default(30),
+  /** Lowest level logged: fatal, error, warn, info, debug, trace or silent. */
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  /** json (one object per line), pretty (readable lines), or auto: pretty when stdout is a terminal, else json. */
+  LOG_FORMAT: z.enum(LOG_FORMATS).default('auto'),
   PREVIEW_HOST: z.string().regex(/^(?=.{1,200}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/, 'a lower-case DNS name such as localhost or preview.example.net').default('localhost'),
 }).strict();
 
@@ -148,6 +164,12 @@ export function gatePolicyOverrides(config: Config): {
 /** The engine variables of an environment, for a caller (test, bench) that builds the rest of its config itself. */
 export function engineEnv(env: Record<string, string | undefined> = process.env): Record<string, string | undefined> {
   return { DOCKER_HOST: env.DOCKER_HOST, DOCKER_TLS_VERIFY: env.DOCKER_TLS_VERIFY, DOCKER_CERT_PATH: env.DOCKER_CERT_PATH, DOCKER_SOCKET: env.DOCKER_SOCKET };
+}
+
+/** Whether the server listens on a loopback address only (HOST), where /metrics needs no token. */
+export function listensOnLoopback(config: Pick<Config, 'HOST'>): boolean {
+  const host = config.HOST.trim().toLowerCase();
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 export function allowedOrigins(config: Config): string[] {

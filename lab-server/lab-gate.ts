@@ -11,7 +11,7 @@ import type { Lesson } from '../src/lib/lesson-schema.ts';
 import { gatePolicyOverrides, type Config } from './config.ts';
 import type { Engine } from './engine/client.ts';
 import { engineFromConfig } from './engine/from-config.ts';
-import { buildGatePolicy, DockerGate, removeSessionObjects, type GateLog, type GatePolicy, type RemovedObjects } from './gate/index.ts';
+import { buildGatePolicy, DockerGate, removeSessionObjects, type GateLog, type GateObserver, type GatePolicy, type RemovedObjects } from './gate/index.ts';
 import type { SandboxHandle, SandboxRuntime } from './runtime/sandbox-runtime.ts';
 import { GATE_SOCKET, SessionTunnel } from './tunnel/supervisor.ts';
 
@@ -47,11 +47,13 @@ export async function startGate(options: {
   log?: GateLog;
   /** Tests: the fields that differ from the defaults, instead of the lab's and the config's. */
   policy?: Partial<GatePolicy>;
+  observe?: GateObserver;
 }): Promise<LabGate> {
   const gate = new DockerGate({
     engine: options.engine ?? engineFromConfig(options.config), instance: options.instance, session: options.session,
     expiresAt: options.expiresAt, ...(options.labId ? { lab: options.labId } : {}), network: options.network,
     policy: options.policy ?? buildGatePolicy(options.lab, gatePolicyOverrides(options.config)), log: options.log,
+    ...(options.observe ? { observe: options.observe } : {}),
   });
   await gate.start();
   const tunnel = options.tunnel ?? sandboxTunnel(options.runtime, options.sandbox, options.session, options.log);

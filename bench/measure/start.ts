@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLabServer, type LabServer } from '../../lab-server/main.ts';
 import { engineEnv, loadConfig } from '../../lab-server/config.ts';
+import { SILENT } from '../../lab-server/ops/log.ts';
 import { OursTerminal } from '../drivers/ours.ts';
 import { PROMPT, waitForText } from '../drivers/terminal.ts';
 import { onCleanup } from '../lib/cleanup.ts';
@@ -35,7 +36,7 @@ async function inProcessServer(kind: StartKind, where: StartLab): Promise<{ lab:
   onCleanup(`data dir ${dataDir}`, () => rm(dataDir, { recursive: true, force: true }));
   const poolSize = kind === 'warm' ? 1 : 0;
   const config = loadConfig({ ...engineEnv(), PORT: '0', CONTENT_DIR: where.content, BULKHEAD_INSTANCE: instance, DATA_DIR: dataDir, WARM_POOL_SIZE: String(poolSize) });
-  const lab = await startLabServer(config, { runtime: instanceRuntime(instance), log: () => undefined, poolSize, caps: START_CAPS });
+  const lab = await startLabServer(config, { runtime: instanceRuntime(instance), log: SILENT, poolSize, caps: START_CAPS });
   return { lab, close: onCleanup(`in-process lab-server ${instance}`, () => lab.close()) };
 }
 

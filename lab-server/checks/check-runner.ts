@@ -13,6 +13,7 @@ import type { Exercise } from '../../src/lib/lesson-schema.ts';
 import type { ServerControl } from '../../src/lib/protocol.ts';
 import type { SandboxHandle, SandboxRuntime } from '../runtime/sandbox-runtime.ts';
 import type { Progress } from '../progress/progress.ts';
+import type { Metrics } from '../ops/metrics.ts';
 import { CheckAgent } from './agent.ts';
 import { exercisesOf, IDLE, requestRun, runEnded, stopRuns, type CheckTarget, type ScheduleState } from './check-schedule.ts';
 import { answerKey, checkExercises, type CriteriaAgent } from './run-criterion.ts';
@@ -65,6 +66,7 @@ export class CheckRunner {
   private readonly progress: Pick<Progress, 'record'>;
   private readonly send: (message: ServerControl) => void;
   private readonly limiter?: CheckLimiter;
+  private readonly metrics?: Pick<Metrics, 'checkRun'>;
   private readonly answers = new Map<string, string>();
   private timer?: NodeJS.Timeout;
   private schedule: ScheduleState = IDLE;
@@ -78,6 +80,7 @@ export class CheckRunner {
     progress: Pick<Progress, 'record'>; send: (message: ServerControl) => void;
     /** Shared by every session of the server; without one, checks are not throttled. */
     limiter?: CheckLimiter;
+    metrics?: Pick<Metrics, 'checkRun'>;
   }) {
     this.agent = 'agent' in options ? options.agent : new CheckAgent(options.runtime, options.sandbox);
     this.learner = options.learner;
@@ -86,6 +89,7 @@ export class CheckRunner {
     this.progress = options.progress;
     this.send = options.send;
     this.limiter = options.limiter;
+    this.metrics = options.metrics;
   }
 
   /** After a command finished: check soon, once. */
@@ -131,7 +135,18 @@ export class CheckRunner {
   private async run(target: CheckTarget): Promise<void> {
     const exercises = exercisesOf(target, this.exercises);
     const check = () => (this.schedule.stopped ? Promise.resolve([]) : checkExercises(this.agent, exercises, this.answers));
-    const outcomes = await (this.limiter ? this.limiter.run(check) : check());
+    const started = performance.now();
+    let outcomes: Awaited<ReturnType<typeof check>>;
+    try {
+      outcomes = await (this.limiter ? this.limiter.run(check) : check());
+    } catch (error) {
+      this.metrics?.checkRun(this.lab, 'error', (performance.now() - started) / 1000);
+      throw error;
+    }
+    if (outcomes.length) {
+      const passed = outcomes.every(({ results }) => results.every((result) => result.passed));
+      this.metrics?.checkRun(this.lab, passed ? 'passed' : 'failed', (performance.now() - started) / 1000);
+    }
     for (const { exercise, results } of outcomes) {
       if (this.schedule.stopped) return;
       const done = this.progress.record(this.learner, this.lab, exercise.id, results);

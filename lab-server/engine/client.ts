@@ -54,6 +54,7 @@ export class Engine implements EngineClient {
   readonly docker: Docker;
   private readonly connection: EngineConnection;
   private negotiated: Promise<string> | undefined;
+  private readonly failureListeners = new Set<(error: EngineError) => void>();
 
   constructor(settings: EngineSettings = { DOCKER_HOST: DEFAULT_DOCKER_HOST }) {
     this.where = settings.DOCKER_HOST;
@@ -84,6 +85,17 @@ export class Engine implements EngineClient {
     }
   }
 
+  /** Hears every failure this client raises (the operator's engine-error count); returns the removal. */
+  onFailure(listener: (error: EngineError) => void): () => void {
+    this.failureListeners.add(listener);
+    return () => void this.failureListeners.delete(listener);
+  }
+
+  private failed<E extends EngineError>(error: E): E {
+    for (const listener of this.failureListeners) listener(error);
+    return error;
+  }
+
   /** The same as `run` for calls that must return something. */
   async must<T>(what: string, fn: (docker: Docker) => Promise<T>): Promise<T> {
     const result = await this.run(what, fn);
@@ -93,8 +105,8 @@ export class Engine implements EngineClient {
 
   private failure(what: string, error: unknown, status?: number): EngineError {
     const code = errnoOf(error);
-    if (code !== undefined && UNREACHABLE_CODES.has(code)) return new EngineUnavailableError(`${what}: ${code}`, { cause: error, where: this.where });
-    return new EngineError(`Docker Engine refused to ${what}: ${(error as Error).message}`, { cause: error, ...(status ? { status } : {}) });
+    if (code !== undefined && UNREACHABLE_CODES.has(code)) return this.failed(new EngineUnavailableError(`${what}: ${code}`, { cause: error, where: this.where }));
+    return this.failed(new EngineError(`Docker Engine refused to ${what}: ${(error as Error).message}`, { cause: error, ...(status ? { status } : {}) }));
   }
 
   /** Resolves when the engine answers /_ping within `timeoutMs`; otherwise EngineUnavailableError. */
@@ -155,8 +167,8 @@ export class Engine implements EngineClient {
   }
 
   private requestFailure(call: EngineCall, cause: Error, signal: AbortSignal | undefined): EngineError {
-    if (signal?.aborted) return new EngineError(`Docker Engine did not finish ${call.method} ${call.path}: ${String((signal.reason as Error | undefined)?.message ?? signal.reason)}`, { cause });
-    return new EngineUnavailableError(`${call.method} ${call.path}: ${errnoOf(cause) ?? cause.message}`, { cause, where: this.where });
+    if (signal?.aborted) return this.failed(new EngineError(`Docker Engine did not finish ${call.method} ${call.path}: ${String((signal.reason as Error | undefined)?.message ?? signal.reason)}`, { cause }));
+    return this.failed(new EngineUnavailableError(`${call.method} ${call.path}: ${errnoOf(cause) ?? cause.message}`, { cause, where: this.where }));
   }
 
   async call(call: EngineCall, signal?: AbortSignal): Promise<EngineResponse> {
@@ -204,7 +216,7 @@ export class Engine implements EngineClient {
     if (res.status >= 400) {
       let message = res.body.toString('utf8').trim();
       try { message = String((JSON.parse(message) as { message?: unknown }).message ?? message); } catch { /* plain text */ }
-      throw new EngineError(`Docker Engine refused to ${what} (HTTP ${res.status}): ${message.slice(0, 300)}`);
+      throw this.failed(new EngineError(`Docker Engine refused to ${what} (HTTP ${res.status}): ${message.slice(0, 300)}`));
     }
     return res.body.length === 0 ? undefined : JSON.parse(res.body.toString('utf8')) as T;
   }

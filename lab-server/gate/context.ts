@@ -4,7 +4,7 @@
  */
 import type { EngineCall, EngineClient } from './engine.ts';
 import type { GatePolicy } from './policy.ts';
-import { engineRefusal, type GateRefusal } from './refusal.ts';
+import { engineRefusal, type GateObserver, type GateRefusal } from './refusal.ts';
 import { toLearnerText, type SessionIdentity } from './naming.ts';
 
 export interface GateLog {
@@ -26,6 +26,8 @@ export interface SessionContext {
   engineVersion: string;
   serialize<T>(fn: () => Promise<T>): Promise<T>;
   log: GateLog;
+  /** Hears each request's outcome (the operator's metrics). */
+  observe?: GateObserver;
 }
 
 export function serializer(): <T>(fn: () => Promise<T>) => Promise<T> {

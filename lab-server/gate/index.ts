@@ -13,12 +13,14 @@ import { removeSessionObjects, type RemovedObjects } from './cleanup.ts';
 import { serializer, SILENT_LOG, type GateLog, type SessionContext } from './context.ts';
 import { sessionIdentity } from './naming.ts';
 import { buildGatePolicy, type GatePolicy } from './policy.ts';
+import type { GateObserver } from './refusal.ts';
 import { compareVersions, MIN_API_VERSION } from './request.ts';
 import { createGateServer } from './server.ts';
 
 export { removeSessionObjects, type RemovedObjects } from './cleanup.ts';
 export { buildGatePolicy, DEFAULT_POLICY, DOCKER_DEFAULT_CAPS, type GatePolicy } from './policy.ts';
 export type { GateLog } from './context.ts';
+export type { GateObserver, GateOutcome } from './refusal.ts';
 
 /** Connections served at once; more wait until one closes. */
 const MAX_CONNECTIONS = 64;
@@ -37,6 +39,8 @@ export interface DockerGateOptions {
   /** A policy from buildGatePolicy (lab-gate.ts) or, in tests, the fields that differ from the defaults. */
   policy?: Partial<GatePolicy>;
   log?: GateLog;
+  /** Hears each request's outcome (the operator's metrics). */
+  observe?: GateObserver;
 }
 
 export class DockerGate {
@@ -66,7 +70,7 @@ export class DockerGate {
     if (net.status !== 200) throw new LabError('GATE_NETWORK', `The session network ${network} does not exist; create it before starting the gate.`);
     this.context = {
       id: sessionIdentity(instance, session, network, { expiresAt, lab }), policy: this.policy, engine, execs: new Map(), buildImages: new Set(),
-      engineVersion, serialize: serializer(), log: this.log,
+      engineVersion, serialize: serializer(), log: this.log, ...(this.options.observe ? { observe: this.options.observe } : {}),
     };
     this.server = createGateServer(this.context);
     this.log.info('gate: ready', { session, engineVersion });

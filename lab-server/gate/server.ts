@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import { bodyKind, dispatch, REFUSED_ROUTES } from './dispatch.ts';
 import type { SessionContext } from './context.ts';
 import { EngineError, type EngineClient } from './engine.ts';
-import { badRequest, engineRefusal, errorBody, GateRefusal, tooLarge, unsupported } from './refusal.ts';
+import { badRequest, engineRefusal, errorBody, GateRefusal, outcomeOf, tooLarge, unsupported } from './refusal.ts';
 import type { GateReply, GateRequest } from './reply.ts';
 import { bodyFraming, compareVersions, headerValue, parseTarget } from './request.ts';
 import { matchRoute } from './routes.ts';
@@ -75,6 +75,11 @@ async function readRequestBody(ctx: SessionContext, req: GateRequest, rawHeaders
   if (framing.length > MAX_JSON_BODY_BYTES) throw tooLarge();
   if (!isJsonContentType(headerValue(rawHeaders, 'content-type'))) throw badRequest('Content-Type specified () must be \'application/json\'');
   req.json = parseStrictJson(await readBody(body, MAX_JSON_BODY_BYTES, () => tooLarge()));
+}
+
+/** Tells the session's observer (metrics) how a request ended; `error` undefined when it was answered. */
+function observe(ctx: SessionContext, req: GateRequest | undefined, error?: unknown): void {
+  ctx.observe?.(req?.route.name ?? 'unmatched', outcomeOf(error));
 }
 
 function failure(ctx: SessionContext, error: unknown): { status: number; message: string } {
@@ -168,7 +173,7 @@ async function upgradeBody(socket: Socket, head: Buffer, length: number): Promis
 
 async function handleUpgrade(ctx: SessionContext, incoming: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
   socket.on('error', () => socket.destroy());
-  let req: GateRequest;
+  let req: GateRequest | undefined;
   let early: Buffer;
   try {
     req = prepare(ctx, incoming.method ?? '', incoming.url ?? '');
@@ -186,6 +191,7 @@ async function handleUpgrade(ctx: SessionContext, incoming: IncomingMessage, soc
       req.json = parseStrictJson(body);
     }
     const reply = await dispatch(ctx, req);
+    observe(ctx, req);
     if (reply.kind !== 'upgrade') {
       const text = reply.kind === 'json' ? `${JSON.stringify(reply.body)}\n` : '';
       socket.end(`HTTP/1.1 ${reply.status} OK\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
@@ -211,6 +217,7 @@ async function handleUpgrade(ctx: SessionContext, incoming: IncomingMessage, soc
     engine.pipe(socket);
     socket.resume();
   } catch (error) {
+    observe(ctx, req, error);
     const { status, message } = failure(ctx, error);
     rawResponse(socket, status, message);
   }
@@ -242,12 +249,16 @@ export function createGateServer(ctx: SessionContext): Server {
     void (async () => {
       const ctx = requestCtx;
       let req: GateRequest | undefined;
+      let answered = false;
       try {
         req = prepare(ctx, incoming.method ?? '', incoming.url ?? '');
         await readRequestBody(ctx, req, incoming.rawHeaders, incoming);
         const reply = await dispatch(ctx, req);
+        answered = true;
+        observe(ctx, req);
         await send(ctx, reply, res, req);
       } catch (error) {
+        if (!answered) observe(ctx, req, error);
         const { status, message } = failure(ctx, error);
         if (res.headersSent) { res.destroy(); return; }
         const body = errorBody(message);

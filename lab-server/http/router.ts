@@ -11,6 +11,7 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { httpStatusOf, LabError } from '../errors.ts';
+import { pathOf, type Log } from '../ops/log.ts';
 
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
 
@@ -48,10 +49,12 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.writeHead(status, { ...JSON_HEADERS, ...headers }).end(JSON.stringify(body));
 }
 
-/** Answers with the error's sentence and code; anything but a LabError is logged and reads as a generic 500. */
-export function replyError(res: ServerResponse, error: unknown, log: (line: string) => void, what: string): void {
+/** Answers with the error's sentence and code; anything but a LabError is logged and reads as a generic 500. `path` is logged without its query. */
+export function replyError(res: ServerResponse, error: unknown, log: Log, method: string, path: string): void {
   const status = httpStatusOf(error);
-  if (!(error instanceof LabError) || status >= 500) log(`error on ${what}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+  // A LabError is an answer the server meant (no engine, draining): its sentence is enough. Anything else is a bug: its stack.
+  if (!(error instanceof LabError)) log.error({ event: 'http.error', method, path: pathOf(path), status, err: error instanceof Error ? error.stack ?? error.message : String(error) }, 'A request failed');
+  else if (status >= 500) log.warn({ event: 'http.unavailable', method, path: pathOf(path), status, code: error.code, err: error.message }, 'A request was answered with an error');
   if (res.headersSent) return void res.destroy();
   if (!(error instanceof LabError)) return sendJson(res, 500, { error: 'Internal error.', code: 'INTERNAL' });
   const headers: Record<string, string> = { ...error.headers };
@@ -112,9 +115,9 @@ export class Router {
   private readonly routes: Array<Entry<RouteHandler>> = [];
   private readonly upgrades: Array<Entry<UpgradeHandler>> = [];
   private fallback?: RouteHandler;
-  private readonly log: (line: string) => void;
+  private readonly log: Log;
 
-  constructor(log: (line: string) => void) {
+  constructor(log: Log) {
     this.log = log;
   }
 
@@ -141,14 +144,14 @@ export class Router {
 
   /** The `request` listener of the HTTP server. */
   readonly handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    void this.dispatch(req, res).catch((error: unknown) => replyError(res, error, this.log, `${req.method} ${req.url}`));
+    void this.dispatch(req, res).catch((error: unknown) => replyError(res, error, this.log, req.method ?? '', req.url ?? ''));
   };
 
   /** The `upgrade` listener of the HTTP server. */
   readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => socket.destroy());
     const fail = (error: unknown) => {
-      if (!(error instanceof LabError)) this.log(`error on upgrade ${req.url}: ${String(error)}`);
+      if (!(error instanceof LabError)) this.log.error({ event: 'http.upgrade_error', path: pathOf(req.url), err: String(error) }, 'An upgrade failed');
       if (socket.writable) refuseUpgrade(socket, httpStatusOf(error), error instanceof LabError ? error.message : 'Internal error');
       else socket.destroy();
     };

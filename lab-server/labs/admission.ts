@@ -7,6 +7,7 @@
  * already has this lab open is always let back in (a reload, a second tab).
  */
 import { LabError } from '../errors.ts';
+import type { Metrics } from '../ops/metrics.ts';
 import type { CatalogLab, LabCatalog } from './catalog.ts';
 import type { SessionCaps } from '../sessions/caps.ts';
 import { RateLimiter } from '../sessions/rate-limit.ts';
@@ -23,6 +24,8 @@ export interface AdmissionRule {
   refuse?(request: AdmissionRequest): LabError | undefined;
   /** Whether this learner is exempt from the per-address cap (a workshop room shares one address). */
   sharesAddress?(learner: string): boolean;
+  /** Asked at ticket time too (the drain: a page should hear at once that no lab starts now). */
+  ticketTime?: boolean;
 }
 
 
@@ -43,13 +46,16 @@ export class Admission {
   private readonly retryLaterMs: number;
   private readonly rules: AdmissionRule[] = [];
   private readonly creations: RateLimiter;
+  private readonly metrics?: Pick<Metrics, 'admissionRefused'>;
 
   constructor(options: {
     catalog: LabCatalog; sessions: LiveSessions; ready: Readiness; caps: SessionCaps;
     /** How long a learner at the per-learner cap waits for a closed lab to go (its detached grace). */
     retryLaterMs: number;
     now?: () => number;
+    metrics?: Pick<Metrics, 'admissionRefused'>;
   }) {
+    this.metrics = options.metrics;
     this.catalog = options.catalog;
     this.sessions = options.sessions;
     this.ready = options.ready;
@@ -66,8 +72,21 @@ export class Admission {
 
   /** Decides, throwing the refusal as a LabError; returns the lab's catalog entry when admitted. */
   async decide(request: AdmissionRequest, mode: 'ticket' | 'start'): Promise<CatalogLab> {
+    try {
+      return await this.decideOnce(request, mode);
+    } catch (error) {
+      if (error instanceof LabError) this.metrics?.admissionRefused(error.code);
+      throw error;
+    }
+  }
+
+  private async decideOnce(request: AdmissionRequest, mode: 'ticket' | 'start'): Promise<CatalogLab> {
     const lab = this.catalog.get(request.lab);
     if (!lab) throw new LabError('NOT_FOUND', `There is no lab called "${request.lab.slice(0, 40)}".`);
+    for (const rule of this.rules) {
+      const refusal = rule.ticketTime ? rule.refuse?.(request) : undefined;
+      if (refusal) throw refusal;
+    }
     const state = await this.ready();
     if (!state.ok) throw new LabError('ENGINE_UNAVAILABLE', state.reason ?? 'Labs are not available on this server right now.');
     if (mode === 'ticket') return lab;

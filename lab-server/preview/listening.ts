@@ -9,6 +9,7 @@ import { endianness } from 'node:os';
 import { LEARNER_UID } from '../runtime/hardening.ts';
 import type { PreviewEngine } from './engine.ts';
 import type { Endpoint, TargetResolver } from './targets.ts';
+import type { Log } from '../ops/log.ts';
 
 const EXEC_TIMEOUT_MS = 2_000;
 const MAX_PROC_NET_BYTES = 256 * 1024;
@@ -66,9 +67,9 @@ export class ListeningPorts {
   private readonly engine: PreviewEngine;
   private readonly resolver: TargetResolver;
   private readonly cache = new Map<string, { at: number; ports: Promise<ListeningPort[]> }>();
-  private readonly log: (line: string) => void;
+  private readonly log: Log;
 
-  constructor(options: { engine: PreviewEngine; resolver: TargetResolver; log: (line: string) => void }) {
+  constructor(options: { engine: PreviewEngine; resolver: TargetResolver; log: Log }) {
     this.engine = options.engine;
     this.resolver = options.resolver;
     this.log = options.log;
@@ -97,7 +98,7 @@ export class ListeningPorts {
         });
         return summarize(endpoint.name, parseProcNetTcp(stdout.toString('latin1')));
       } catch (error) {
-        this.log(`preview: could not list ports of ${endpoint.containerId.slice(0, 12)}: ${(error as Error).message}`);
+        this.log.warn({ event: 'preview.ports_failed', container: endpoint.containerId.slice(0, 12), err: (error as Error).message }, 'Could not list the ports a lab listens on');
         return [];
       }
     }));

@@ -25,6 +25,8 @@ import { ListeningPorts } from './listening.ts';
 import { hasDotSegment, hostName, isUnderPreviewDomain, parsePreviewHost, parsePreviewPath, PATH_ROOT, previewPath } from './names.ts';
 import { PreviewProxy, type ProxyTarget } from './proxy.ts';
 import { TargetResolver } from './targets.ts';
+import { SILENT, type Log } from '../ops/log.ts';
+import type { Metrics } from '../ops/metrics.ts';
 
 /** The preview host's own credential, host-only on each preview host. */
 export const PREVIEW_COOKIE = 'bh_preview';
@@ -40,7 +42,9 @@ export interface PreviewDeps {
 
 export interface PreviewOptions {
   config: Pick<Config, 'PREVIEW_MODE' | 'PREVIEW_HOST' | 'DOCKER_HOST' | 'DOCKER_TLS_VERIFY' | 'DOCKER_CERT_PATH' | 'BULKHEAD_INSTANCE'>;
-  log?: (line: string) => void;
+  log?: Log;
+  /** Counts preview requests and bytes. */
+  metrics?: Pick<Metrics, 'previewRequest' | 'previewSent'>;
   /** Hook for the workshops module: lets an instructor view a learner's preview (host scheme only). */
   authorize?: AuthorizeViewer;
   bounds?: Partial<PreviewBounds>;
@@ -80,7 +84,7 @@ function redirectTarget(next: string | null): string {
 export function attachPreview(deps: PreviewDeps, options: PreviewOptions): Preview {
   const { config } = options;
   const { router, sessions, catalog, assembly } = deps;
-  const log = options.log ?? (() => undefined);
+  const log = options.log ?? SILENT;
   const access = new PreviewAccess({ sessions });
   if (config.PREVIEW_MODE === 'off') return { idFor: () => undefined, close: () => undefined };
   const mode = config.PREVIEW_MODE;
@@ -90,7 +94,7 @@ export function attachPreview(deps: PreviewDeps, options: PreviewOptions): Previ
   const resolver = new TargetResolver({ engine, instance: config.BULKHEAD_INSTANCE, log, dial: (session, address, port) => assembly.dial(session, address, port) });
   resolver.follow();
   const listing = new ListeningPorts({ engine, resolver, log });
-  const proxy = new PreviewProxy({ resolver, limits: new PreviewLimits(options.bounds), log });
+  const proxy = new PreviewProxy({ resolver, limits: new PreviewLimits(options.bounds), log, ...(options.metrics ? { metrics: options.metrics } : {}) });
   const ctx: ApiContext = {
     mode, base, access, listing, sessions, authorize: options.authorize,
     previewPorts: new Map(catalog.all().map((lab) => [lab.slug, lab.previewPort])),
@@ -102,7 +106,7 @@ export function attachPreview(deps: PreviewDeps, options: PreviewOptions): Previ
     try {
       return check();
     } catch (error) {
-      log(`preview: refused a request that failed a check: ${String(error)}`);
+      log.warn({ event: 'preview.check_failed', err: String(error) }, 'Refused a preview request that failed a check');
       return BAD_REQUEST;
     }
   };
@@ -117,7 +121,7 @@ export function attachPreview(deps: PreviewDeps, options: PreviewOptions): Previ
     if (!session || !viewer) return NOT_FOUND;
     const refusal = isolationRefusal(req.headers, (origin) => sameId(origin, address.id));
     if (refusal) {
-      log(`preview: refused ${refusal} on port ${address.port} of session ${session.id}`);
+      log.info({ event: 'preview.isolation_refused', session: session.id, port: address.port, refusal }, 'Refused a preview request across origins');
       return NOT_FOUND;
     }
     return { session: session.id, viewer, port: address.port, path: req.url ?? '/', host: req.headers.host ?? '', proto: requestProto(req) };
@@ -154,7 +158,7 @@ export function attachPreview(deps: PreviewDeps, options: PreviewOptions): Previ
     const target = guarded(() => hostTarget(req));
     if ('status' in target) return sendText(res, target.status, target.text);
     proxy.http(req, res, target).catch((error: unknown) => {
-      log(`preview: ${String(error)}`);
+      log.error({ event: 'preview.failed', err: String(error) }, 'A preview request failed');
       sendText(res, 502, 'The preview failed; reload to try again.');
     });
   };
@@ -163,7 +167,7 @@ export function attachPreview(deps: PreviewDeps, options: PreviewOptions): Previ
     const target = guarded(() => hostTarget(req));
     if ('status' in target) return refuseUpgrade(socket, target.status, target.text);
     proxy.upgrade(req, socket, head, target).catch((error: unknown) => {
-      log(`preview: ${String(error)}`);
+      log.error({ event: 'preview.failed', err: String(error) }, 'A preview upgrade failed');
       socket.destroy();
     });
   };
@@ -194,7 +198,7 @@ export function attachPreview(deps: PreviewDeps, options: PreviewOptions): Previ
     }
   }, SWEEP_INTERVAL_MS);
   sweep.unref();
-  log(`preview: serving ${mode === 'host' ? `p<port>-<id>.${base}` : `${PATH_ROOT}<id>/<port>/`}`);
+  log.info({ event: 'preview.serving', mode, at: mode === 'host' ? `p<port>-<id>.${base}` : `${PATH_ROOT}<id>/<port>/` }, 'Port previews are on');
   return {
     idFor: (session) => access.idFor(session),
     close() {

@@ -11,6 +11,8 @@ import { refuseUpgrade, sendText } from '../http/router.ts';
 import { requestHeaders, responseHeaders } from './headers.ts';
 import type { PreviewLimits } from './limits.ts';
 import type { TargetResolver } from './targets.ts';
+import type { Log } from '../ops/log.ts';
+import type { Metrics } from '../ops/metrics.ts';
 
 export const MAX_REQUEST_BODY_BYTES = 16 * 1024 * 1024;
 export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
@@ -45,12 +47,16 @@ export interface ProxyTarget {
 class ByteLimit extends Transform {
   private seen = 0;
   private readonly max: number;
-  constructor(max: number) {
+  private readonly onBytes?: (bytes: number) => void;
+  /** `onBytes` hears each chunk's size (the preview's byte count). */
+  constructor(max: number, onBytes?: (bytes: number) => void) {
     super();
     this.max = max;
+    this.onBytes = onBytes;
   }
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.seen += chunk.length;
+    this.onBytes?.(chunk.length);
     if (this.seen > this.max) return done(new RangeError(`more than ${this.max} bytes`));
     done(null, chunk);
   }
@@ -71,13 +77,15 @@ export const NOTHING_LISTENS = (port: number) => `Nothing in your lab answers on
 export class PreviewProxy {
   private readonly resolver: TargetResolver;
   private readonly limits: PreviewLimits;
-  private readonly log: (line: string) => void;
+  private readonly log: Log;
+  private readonly metrics?: Pick<Metrics, 'previewRequest' | 'previewSent'>;
   private readonly open = new Map<string, Set<Duplex>>();
 
-  constructor(options: { resolver: TargetResolver; limits: PreviewLimits; log: (line: string) => void }) {
+  constructor(options: { resolver: TargetResolver; limits: PreviewLimits; log: Log; metrics?: Pick<Metrics, 'previewRequest' | 'previewSent'> }) {
     this.resolver = options.resolver;
     this.limits = options.limits;
     this.log = options.log;
+    this.metrics = options.metrics;
   }
 
   private track(session: string, ...streams: Duplex[]): void {
@@ -102,7 +110,7 @@ export class PreviewProxy {
     try {
       return await this.resolver.connect(target.session, target.port);
     } catch (error) {
-      this.log(`preview: could not resolve session ${target.session}: ${(error as Error).message}`);
+      this.log.warn({ event: 'preview.resolve_failed', session: target.session, port: target.port, err: (error as Error).message }, 'Could not reach a lab\'s app for a preview');
       return undefined;
     }
   }
@@ -144,9 +152,10 @@ export class PreviewProxy {
     upstream.on('response', (answer) => {
       clearTimeout(headersTimer);
       res.writeHead(answer.statusCode ?? 502, answer.statusMessage, responseHeaders(answer.headers, target.pathPrefix));
-      const limit = new ByteLimit(MAX_RESPONSE_BYTES);
+      this.metrics?.previewRequest('http');
+      const limit = new ByteLimit(MAX_RESPONSE_BYTES, this.metrics && ((bytes) => this.metrics?.previewSent(bytes)));
       limit.on('error', () => {
-        this.log(`preview: response on port ${target.port} of session ${target.session} cut at ${MAX_RESPONSE_BYTES} bytes`);
+        this.log.warn({ event: 'preview.response_cut', session: target.session, port: target.port, bytes: MAX_RESPONSE_BYTES }, 'A preview response was cut at its size bound');
         res.destroy();
         upstream.destroy();
       });
@@ -193,6 +202,8 @@ export class PreviewProxy {
       upgraded.on('error', () => client.destroy());
       upgraded.on('close', () => client.destroy());
       client.on('close', () => upgraded.destroy());
+      this.metrics?.previewRequest('websocket');
+      if (this.metrics) upgraded.on('data', (chunk: Buffer) => this.metrics?.previewSent(chunk.length));
       upgraded.pipe(client);
       client.pipe(upgraded);
     });

@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import { LABEL_INSTANCE, LABEL_ROLE, LABEL_SESSION } from '../labels.ts';
 import { hostAddresses, refusalFor } from './addresses.ts';
 import type { PreviewEngine } from './engine.ts';
+import type { Log } from '../ops/log.ts';
 
 /** A connection to an app: a channel of the session's tunnel, made from inside the sandbox. */
 export type AppConnection = Duplex & { setTimeout(ms: number, callback?: () => void): unknown };
@@ -78,10 +79,10 @@ export class TargetResolver {
   private following = false;
   private readonly stop = new AbortController();
   private host = { addresses: new Set<string>(), at: 0 };
-  private readonly log: (line: string) => void;
+  private readonly log: Log;
   private readonly dial: Dial;
 
-  constructor(options: { engine: PreviewEngine; instance: string; log: (line: string) => void; dial: Dial }) {
+  constructor(options: { engine: PreviewEngine; instance: string; log: Log; dial: Dial }) {
     this.engine = options.engine;
     this.dial = options.dial;
     this.instance = options.instance;
@@ -104,7 +105,7 @@ export class TargetResolver {
       })
       .catch((error: unknown) => {
         if (this.stop.signal.aborted) return;
-        this.log(`preview: not following engine events (${(error as Error).message}); every preview request asks the engine`);
+        this.log.warn({ event: 'preview.events_lost', err: (error as Error).message }, 'Not following engine events; every preview request asks the engine');
         setTimeout(() => this.follow(), EVENTS_RETRY_MS).unref();
       });
   }
@@ -168,7 +169,7 @@ export class TargetResolver {
         const ipam = network.IPAM?.Config?.[0];
         const refusal = refusalFor(address, { subnet: ipam?.Subnet ?? '', gateway: ipam?.Gateway ?? '' }, this.hostAddresses());
         if (refusal) {
-          this.log(`preview: refused ${address} of ${container.Id.slice(0, 12)} in session ${session}: ${refusal}`);
+          this.log.warn({ event: 'preview.address_refused', session, container: container.Id.slice(0, 12), refusal }, 'Refused a container address for previews');
           continue;
         }
         out.push({ containerId: container.Id, name: displayName(container), isSandbox: labels[LABEL_ROLE] === 'sandbox', address, created: container.Created ?? 0 });

@@ -4,6 +4,7 @@
  * and the gate's learner objects alike) whose session is unknown here, or whose expiry label has passed,
  * goes: first the gate's cleanup (images, by the session's labels and namespace), then the runtime's.
  */
+import { SILENT, type Log } from '../ops/log.ts';
 import type { SandboxRuntime } from './sandbox-runtime.ts';
 
 export const REAP_INTERVAL_MS = 60_000;
@@ -11,20 +12,20 @@ export const REAP_INTERVAL_MS = 60_000;
 export class Reaper {
   private readonly runtime: SandboxRuntime;
   private readonly isLive: (session: string) => boolean;
-  private readonly log: (line: string) => void;
+  private readonly log: Log;
   private readonly beforeRemove: (session: string) => Promise<void>;
   private timer?: NodeJS.Timeout;
   private running?: Promise<number>;
 
   constructor(options: {
-    runtime: SandboxRuntime; isLive: (session: string) => boolean; log?: (line: string) => void;
+    runtime: SandboxRuntime; isLive: (session: string) => boolean; log?: Log;
     /** Cleanup that needs the session id before its objects go (the Docker gate's images and socket folder). */
     beforeRemove?: (session: string) => Promise<void>;
   }) {
     this.runtime = options.runtime;
     this.beforeRemove = options.beforeRemove ?? (async () => undefined);
     this.isLive = options.isLive;
-    this.log = options.log ?? (() => undefined);
+    this.log = options.log ?? SILENT;
   }
 
   /** One pass; returns how many objects were removed. Concurrent calls share one pass. */
@@ -33,10 +34,10 @@ export class Reaper {
       let removed = 0;
       for (const { session, expiresAt } of await this.runtime.engineSessions()) {
         if (this.isLive(session) && expiresAt > now) continue;
-        await this.beforeRemove(session).catch((error: unknown) => this.log(`reaper: cleanup of ${session}: ${String(error)}`));
+        await this.beforeRemove(session).catch((error: unknown) => this.log.warn({ event: 'reaper.cleanup_failed', session, err: String(error) }, 'The gate\'s cleanup of a leftover session failed'));
         removed += await this.runtime.removeSession(session);
       }
-      if (removed) this.log(`reaper: removed ${removed} leftover object(s)`);
+      if (removed) this.log.info({ event: 'reaper.removed', objects: removed }, `Removed ${removed} leftover object(s)`);
       return removed;
     })().finally(() => {
       this.running = undefined;
@@ -45,7 +46,7 @@ export class Reaper {
   }
 
   start(intervalMs = REAP_INTERVAL_MS): void {
-    this.timer = setInterval(() => void this.reap().catch((error: unknown) => this.log(`reaper: ${String(error)}`)), intervalMs);
+    this.timer = setInterval(() => void this.reap().catch((error: unknown) => this.log.warn({ event: 'reaper.failed', err: String(error) }, 'A reaper pass failed')), intervalMs);
     this.timer.unref();
   }
 

@@ -5,6 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { GATE_SOCKET, SessionTunnel } from '../tunnel/supervisor.ts';
+import { SILENT, type Log } from '../ops/log.ts';
+import type { Metrics } from '../ops/metrics.ts';
 import type { SandboxHandle, SandboxRuntime, SandboxSpec } from './sandbox-runtime.ts';
 
 export const DEFAULT_POOL_SIZE = 2;
@@ -82,13 +84,15 @@ export class WarmPool {
   private readonly warmed = new Set<string>();
   /** Extra sandboxes kept ready per profile key until a time (a workshop's start): see reserve(). */
   private readonly reserved = new Map<string, Array<{ count: number; until: number }>>();
-  private readonly log: (line: string) => void;
+  private readonly log: Log;
+  private readonly metrics?: Pick<Metrics, 'poolRefilled'>;
 
-  constructor(options: { runtime: SandboxRuntime; size?: number; sessionTtlMs: number; log?: (line: string) => void }) {
+  constructor(options: { runtime: SandboxRuntime; size?: number; sessionTtlMs: number; log?: Log; metrics?: Pick<Metrics, 'poolRefilled'> }) {
     this.runtime = options.runtime;
     this.target = options.size ?? DEFAULT_POOL_SIZE;
     this.ttlMs = options.sessionTtlMs;
-    this.log = options.log ?? (() => undefined);
+    this.log = options.log ?? SILENT;
+    this.metrics = options.metrics;
   }
 
   static key(profile: SandboxProfile): string {
@@ -163,6 +167,15 @@ export class WarmPool {
     return [...this.ready.values()].reduce((n, list) => n + list.length, 0);
   }
 
+  /**
+   * Whether every profile kept warm has its normal number of sandboxes ready (readiness: the next start
+   * is warm). A workshop's reservation is not counted: filling one takes minutes, and the server serves meanwhile.
+   */
+  isWarm(): boolean {
+    for (const key of this.warmed) if ((this.ready.get(key) ?? []).length < this.target) return false;
+    return true;
+  }
+
   /** Every session id the pool holds or is creating. */
   holds(session: string): boolean {
     if (this.pending.has(session)) return true;
@@ -202,8 +215,10 @@ export class WarmPool {
           continue;
         }
         list.push(created);
+        this.metrics?.poolRefilled(true);
       } catch (error) {
-        this.log(`warm pool: could not pre-create a sandbox for ${profile.lab}: ${(error as Error).message}`);
+        this.metrics?.poolRefilled(false);
+        this.log.warn({ event: 'pool.refill_failed', lab: profile.lab, err: (error as Error).message }, `The warm pool could not pre-create a sandbox for ${profile.lab}`);
         return;
       } finally {
         this.pending.delete(session);

@@ -11,6 +11,7 @@ import type { LabGate } from '../lab-gate.ts';
 import { SessionTunnel } from '../tunnel/supervisor.ts';
 import type { TunnelChannel } from '../tunnel/tunnel.ts';
 import type { Progress } from '../progress/progress.ts';
+import type { Metrics } from '../ops/metrics.ts';
 import type { SandboxHandle, SandboxRuntime } from '../runtime/sandbox-runtime.ts';
 import type { PooledSandbox, SandboxProfile } from '../runtime/warm-pool.ts';
 import { CheckLimiter, CheckRunner } from '../checks/check-runner.ts';
@@ -44,9 +45,11 @@ export class SessionAssembly {
   private readonly limiter: CheckLimiter;
   private readonly parts = new Map<string, Parts>();
   private readonly endListeners: Array<(session: Session) => void | Promise<void>> = [];
+  private readonly metrics?: Metrics;
 
-  constructor(options: { runtime: SandboxRuntime; progress: Progress; startGate: GateStarter; checkConcurrency: number }) {
+  constructor(options: { runtime: SandboxRuntime; progress: Progress; startGate: GateStarter; checkConcurrency: number; metrics?: Metrics }) {
     this.runtime = options.runtime;
+    this.metrics = options.metrics;
     this.progress = options.progress;
     this.startGate = options.startGate;
     this.limiter = new CheckLimiter(options.checkConcurrency);
@@ -94,7 +97,7 @@ export class SessionAssembly {
     if (!sandbox || lab.exercises.length === 0) return;
     const checks = new CheckRunner({
       runtime: this.runtime, sandbox, learner: session.learner, lab: session.lab.id, exercises: lab.exercises, progress: this.progress,
-      send: (message) => session.notify(message), limiter: this.limiter,
+      send: (message) => session.notify(message), limiter: this.limiter, metrics: this.metrics,
     });
     this.parts.set(session.id, { ...this.parts.get(session.id), checks });
     session.onPrompt(() => checks.onPrompt());

@@ -17,11 +17,13 @@ export class FlowControl {
   private timer?: NodeJS.Timeout;
   private readonly source: Pausable;
   private readonly backlog: () => number;
+  private readonly onPause?: () => void;
 
-  /** `backlog` returns the largest send buffer among the clients that govern the flow. */
-  constructor(source: Pausable, backlog: () => number) {
+  /** `backlog` returns the largest send buffer among the clients that govern the flow; `onPause` hears each pause (metrics). */
+  constructor(source: Pausable, backlog: () => number, onPause?: () => void) {
     this.source = source;
     this.backlog = backlog;
+    this.onPause = onPause;
   }
 
   get isPaused(): boolean {
@@ -33,6 +35,7 @@ export class FlowControl {
     if (this.paused || this.backlog() < HIGH_WATER_BYTES) return;
     this.paused = true;
     this.source.pause();
+    this.onPause?.();
     this.timer = setInterval(() => {
       if (this.backlog() > LOW_WATER_BYTES) return;
       this.release();

@@ -10,6 +10,7 @@
  * Output is kept in a replay buffer so a returning tab gets exactly what it missed.
  */
 import type { ServerControl } from '../../src/lib/protocol.ts';
+import type { Metrics } from '../ops/metrics.ts';
 import type { SandboxHandle, TerminalProcess } from '../runtime/sandbox-runtime.ts';
 import { FlowControl, HIGH_WATER_BYTES } from './flow-control.ts';
 import { tickAction, type ExpiryReason, type SessionState, type SessionTimeouts } from './lifecycle.ts';
@@ -70,10 +71,14 @@ export class Session {
   private terminal?: TerminalProcess;
   private flow?: FlowControl;
   private readonly onExpire: (session: Session, sandbox: SandboxHandle | undefined) => void;
+  private readonly metrics?: Pick<Metrics, 'flowPaused' | 'peerDropped'>;
+  /** A notice every tab gets, also one that attaches later (the server's drain), made when it is sent. */
+  private standing?: () => ServerControl;
 
   constructor(options: {
     id: string; lab: SessionLab; learner: string; ip: string; timeouts: SessionTimeouts; now: number;
     onExpire: (session: Session, sandbox: SandboxHandle | undefined) => void;
+    metrics?: Pick<Metrics, 'flowPaused' | 'peerDropped'>;
   }) {
     this.id = options.id;
     this.lab = options.lab;
@@ -84,6 +89,7 @@ export class Session {
     this.lastInputAt = options.now;
     this.expiresAt = options.now + options.timeouts.hardMs;
     this.onExpire = options.onExpire;
+    this.metrics = options.metrics;
   }
 
   get typist(): SessionPeer | undefined {
@@ -108,7 +114,7 @@ export class Session {
     this.sandbox = sandbox;
     this.terminal = terminal;
     if (this.state === 'expired') return;
-    this.flow = new FlowControl(terminal.stream, () => this.typist?.backlog() ?? 0);
+    this.flow = new FlowControl(terminal.stream, () => this.typist?.backlog() ?? 0, this.metrics && (() => this.metrics?.flowPaused()));
     terminal.stream.on('data', (chunk: Buffer) => this.broadcast(chunk));
     void terminal.exitCode().then(() => this.expire('shell'), () => this.expire('shell'));
     this.state = this.peers.length ? 'ready' : 'detached';
@@ -139,6 +145,13 @@ export class Session {
       offset: from, role: peer === this.typist ? 'typist' : 'viewer', lost,
     });
     if (data.length) peer.output(data);
+    if (this.standing) peer.control(this.standing());
+  }
+
+  /** Tells every tab now, and every tab that attaches from now on, the notice `make` writes at the time. */
+  announce(make: () => ServerControl): void {
+    this.standing = make;
+    this.notify(make());
   }
 
   detach(peer: SessionPeer, now = Date.now()): void {
@@ -229,6 +242,7 @@ export class Session {
       if (watcher.backlog() > VIEWER_DROP_BYTES) {
         watcher.close('The shadow view fell behind; open it again to catch up.');
         this.watchers.delete(watcher);
+        this.metrics?.peerDropped('watcher');
       } else {
         watcher.output(chunk);
       }
@@ -237,6 +251,7 @@ export class Session {
       if (peer !== this.typist && peer.backlog() > VIEWER_DROP_BYTES) {
         peer.close('This tab fell behind; reload it to catch up.');
         this.detach(peer);
+        this.metrics?.peerDropped('tab');
         continue;
       }
       peer.output(chunk);

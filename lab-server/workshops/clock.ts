@@ -11,6 +11,7 @@ import { formatDuration, statusOf, type Workshop } from './model.ts';
 import type { Notices } from './notices.ts';
 import type { Prewarmer } from './prewarm.ts';
 import type { WorkshopStore } from './workshop-store.ts';
+import type { Log } from '../ops/log.ts';
 
 /** Learners are told this long before the end time. */
 export const WARN_BEFORE_END_MS = 5 * 60_000;
@@ -23,7 +24,7 @@ export class WorkshopClock {
   private readonly lifecycle: Pick<Lifecycle, 'end'>;
   private readonly prewarmer: Prewarmer;
   private readonly notices: Pick<Notices, 'tell'>;
-  private readonly log: (line: string) => void;
+  private readonly log: Log;
   private readonly now: () => number;
   /** Workshops whose room was warned; one leaves when an extension moves its end out of the warning window. */
   private readonly warned = new Set<string>();
@@ -33,7 +34,7 @@ export class WorkshopClock {
 
   constructor(options: {
     store: WorkshopStore; sessions: Pick<LiveSessions, 'all' | 'end'>; lifecycle: Pick<Lifecycle, 'end'>; prewarmer: Prewarmer;
-    notices: Pick<Notices, 'tell'>; log: (line: string) => void; now: () => number;
+    notices: Pick<Notices, 'tell'>; log: Log; now: () => number;
   }) {
     this.store = options.store;
     this.sessions = options.sessions;
@@ -76,7 +77,7 @@ export class WorkshopClock {
         this.sweep(now);
       }
     } catch (error) {
-      this.log(`workshops: clock: ${String(error)}`);
+      this.log.error({ event: 'workshop.clock_failed', err: String(error) }, 'The workshop clock failed a tick');
     } finally {
       this.ticking = false;
     }

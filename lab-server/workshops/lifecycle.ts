@@ -15,6 +15,7 @@ import type { Notices } from './notices.ts';
 import type { Prewarmer } from './prewarm.ts';
 import { hashSecret, newSecret } from './secrets.ts';
 import type { WorkshopStore } from './workshop-store.ts';
+import type { Log } from '../ops/log.ts';
 
 /** Start to end, extensions included, a workshop lasts at most this long. */
 const MAX_TOTAL_MS = 24 * 60 * 60_000;
@@ -42,12 +43,12 @@ export class Lifecycle {
   private readonly notices: Notices;
   private readonly prewarmer: Prewarmer;
   private readonly touch: (workshop: string) => void;
-  private readonly log: (line: string) => void;
+  private readonly log: Log;
   private readonly now: () => number;
 
   constructor(options: {
     store: WorkshopStore; catalog: Pick<LabCatalog, 'lessons'>; sessions: LiveSessions; notices: Notices; prewarmer: Prewarmer;
-    touch: (workshop: string) => void; log: (line: string) => void; now: () => number;
+    touch: (workshop: string) => void; log: Log; now: () => number;
   }) {
     this.store = options.store;
     this.catalog = options.catalog;
@@ -73,7 +74,7 @@ export class Lifecycle {
       startsAt: now + startsIn, endsAt: now + startsIn + duration, createdAt: now,
     };
     this.store.insert(workshop, secretHash);
-    this.log(`workshop ${workshop.code} created: ${lessons.join(', ')}, ${seats} seats, ${formatDuration(duration)}`);
+    this.log.info({ event: 'workshop.created', workshop: workshop.id, lessons, seats, duration_ms: duration }, `Workshop created: ${lessons.join(', ')}, ${seats} seats, ${formatDuration(duration)}`);
     this.prewarmer.prewarm(workshop, now);
     return { workshop, secret };
   }
@@ -115,7 +116,7 @@ export class Lifecycle {
   /** Ends the workshop: learners told, every sandbox of theirs removed, no new labs. Idempotent. */
   async end(workshop: Workshop, reason: 'instructor' | 'time' = 'instructor'): Promise<{ endedAt: number; sandboxes: number }> {
     const now = this.now();
-    if (this.store.markEnded(workshop.id, now)) this.log(`workshop ${workshop.code} ended (${reason})`);
+    if (this.store.markEnded(workshop.id, now)) this.log.info({ event: 'workshop.ended', workshop: workshop.id, reason }, `Workshop ended (${reason})`);
     const fresh = this.store.byId(workshop.id) ?? workshop;
     const released = this.prewarmer.release(workshop.id);
     this.notices.tell(fresh, reason === 'time'

@@ -6,6 +6,7 @@
 import type { LabCatalog } from '../labs/catalog.ts';
 import type { WarmPool } from '../runtime/warm-pool.ts';
 import { statusOf, type Workshop } from './model.ts';
+import type { Log } from '../ops/log.ts';
 
 /** Pre-warming starts this long before the start time (pooled sandboxes are replaced after 30 min anyway). */
 export const PREWARM_LEAD_MS = 5 * 60_000;
@@ -18,11 +19,11 @@ export class Prewarmer {
   private readonly catalog: Pick<LabCatalog, 'has' | 'get'>;
   private readonly pool: Pick<WarmPool, 'reserve'>;
   private readonly cap: number;
-  private readonly log: (line: string) => void;
+  private readonly log: Log;
   /** Workshop id to the cancellation of its reservation. */
   private readonly reservations = new Map<string, () => Promise<void>>();
 
-  constructor(options: { catalog: Pick<LabCatalog, 'has' | 'get'>; pool: Pick<WarmPool, 'reserve'>; cap?: number; log: (line: string) => void }) {
+  constructor(options: { catalog: Pick<LabCatalog, 'has' | 'get'>; pool: Pick<WarmPool, 'reserve'>; cap?: number; log: Log }) {
     this.catalog = options.catalog;
     this.pool = options.pool;
     this.cap = options.cap ?? PREWARM_CAP;
@@ -38,7 +39,7 @@ export class Prewarmer {
     if (!profile) return;
     const count = Math.min(workshop.seats, this.cap);
     this.reservations.set(workshop.id, this.pool.reserve(profile, count, workshop.startsAt + PREWARM_HOLD_MS));
-    this.log(`workshop ${workshop.code}: pre-warming ${count} sandbox(es) for ${first}`);
+    this.log.info({ event: 'workshop.prewarm', workshop: workshop.id, lab: first, sandboxes: count }, `Pre-warming ${count} sandbox(es) for ${first}`);
   }
 
   /** Gives the workshop's reserved sandboxes back; resolves once they are removed. */

@@ -6,10 +6,11 @@
 import type { Progress, ProgressEvent } from '../progress/progress.ts';
 import { statusOf } from './model.ts';
 import type { WorkshopStore } from './workshop-store.ts';
+import type { Log } from '../ops/log.ts';
 
 /** Records progress events into the workshop's results; returns the unsubscription. */
 export function recordResults(options: {
-  progress: Pick<Progress, 'onChange'>; store: WorkshopStore; touch: (workshop: string) => void; log: (line: string) => void;
+  progress: Pick<Progress, 'onChange'>; store: WorkshopStore; touch: (workshop: string) => void; log: Log;
 }): () => void {
   const { store, touch, log } = options;
   return options.progress.onChange((event: ProgressEvent) => {
@@ -21,7 +22,7 @@ export function recordResults(options: {
       touch(workshop.id);
     } catch (error) {
       // A check result must reach the learner even when the workshop's copy of it cannot be written.
-      log(`workshops: could not record a check result: ${String(error)}`);
+      log.error({ event: 'workshop.result_failed', err: String(error) }, 'Could not record a check result for a workshop');
     }
   });
 }

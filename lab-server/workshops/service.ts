@@ -17,6 +17,7 @@ import { Prewarmer } from './prewarm.ts';
 import { recordResults } from './results.ts';
 import { WorkshopViews } from './views.ts';
 import { WorkshopStore } from './workshop-store.ts';
+import { SILENT, type Log } from '../ops/log.ts';
 
 /** What workshops need of lab-server. */
 export interface WorkshopDeps {
@@ -29,7 +30,7 @@ export interface WorkshopDeps {
 export interface WorkshopOptions {
   /** The organizer key: may create and list workshops, and act as any workshop's instructor. */
   organizerKey: string;
-  log?: (line: string) => void;
+  log?: Log;
   now?: () => number;
   stuckAfterMs?: number;
   prewarmCap?: number;
@@ -48,7 +49,7 @@ export class Workshops {
   private readonly offResults: () => void;
 
   constructor(lab: WorkshopDeps, options: WorkshopOptions) {
-    const log = options.log ?? (() => undefined);
+    const log = options.log ?? SILENT;
     const now = options.now ?? Date.now;
     const touch = (workshop: string) => this.touch(workshop);
     const store = new WorkshopStore(lab.store);

@@ -14,6 +14,7 @@ import { LabError } from '../errors.ts';
 import { learnerOf } from '../http/cookies.ts';
 import { isAllowedOrigin } from '../http/origin.ts';
 import { refuseUpgrade } from '../http/router.ts';
+import type { Metrics } from '../ops/metrics.ts';
 import { Heartbeat } from './upgrade.ts';
 import type { Ticket, TicketBook } from './tickets.ts';
 
@@ -51,11 +52,13 @@ export class TerminalSocketServer {
   private readonly origins: readonly string[];
   private readonly handler: TerminalHandler;
   private readonly heartbeat: Heartbeat;
+  private readonly metrics?: Metrics;
 
-  constructor(options: { tickets: TicketBook; allowedOrigins: readonly string[]; handler: TerminalHandler }) {
+  constructor(options: { tickets: TicketBook; allowedOrigins: readonly string[]; handler: TerminalHandler; metrics?: Metrics }) {
     this.tickets = options.tickets;
     this.origins = options.allowedOrigins;
     this.handler = options.handler;
+    this.metrics = options.metrics;
     this.heartbeat = new Heartbeat(this.wss, HEARTBEAT_INTERVAL_MS);
   }
 
@@ -71,8 +74,14 @@ export class TerminalSocketServer {
     this.heartbeat.track(ws);
     let sink: TerminalSink | undefined;
     let attaching = false;
+    const metrics = this.metrics;
+    metrics?.connectionOpened();
     const peer: TerminalPeer = {
-      output: (data) => { if (ws.readyState === ws.OPEN) ws.send(encodeData(OP_OUTPUT, data)); },
+      output: (data) => {
+        if (ws.readyState !== ws.OPEN) return void metrics?.frameDropped();
+        ws.send(encodeData(OP_OUTPUT, data));
+        metrics?.bytesToBrowser(data.length);
+      },
       control: (message) => { if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message)); },
       close: (reason) => { if (ws.readyState === ws.OPEN) ws.close(1000, reason.slice(0, 120)); },
       backlog: () => ws.bufferedAmount,
@@ -109,7 +118,10 @@ export class TerminalSocketServer {
         }
         const frame = decodeBinary(bytes);
         if (!sink) throw new ProtocolError('NOT_READY', 'the terminal is not ready yet');
-        if (frame.op === OP_INPUT) sink.input(frame.data);
+        if (frame.op === OP_INPUT) {
+          sink.input(frame.data);
+          metrics?.bytesFromBrowser(frame.data.length);
+        }
         else if (frame.op === OP_RESIZE) sink.resize(frame.cols, frame.rows);
         else throw new ProtocolError('BAD_FRAME', 'clients do not send output frames');
       } catch (error) {
@@ -117,6 +129,7 @@ export class TerminalSocketServer {
       }
     });
     ws.on('close', () => {
+      metrics?.connectionClosed();
       clearTimeout(helloTimer);
       sink?.detach();
     });

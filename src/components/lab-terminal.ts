@@ -217,6 +217,8 @@ class BulkheadLab extends HTMLElement {
       onOutput: (bytes) => term.write(bytes),
       onMessage: (message) => {
         if (message.type === 'checks') showResults(message.exercise, message.results);
+        // In the terminal too: a learner deep in a command reads the terminal, not the status line.
+        else if (message.type === 'draining') term.write(`\r\n\x1b[1;33m[Bulkhead] ${message.message}\x1b[0m\r\n`);
         else document.dispatchEvent(new CustomEvent(`bulkhead:${message.type}`, { detail: message }));
       },
       onInfo: (info) => {

@@ -33,8 +33,8 @@ export interface LabConnectionOptions {
   onOutput(bytes: Uint8Array): void;
   onState(state: LabState, message?: string): void;
   onInfo?(info: LabInfo): void;
-  /** Check results, instructor broadcasts and shadowing notices, as they arrive. */
-  onMessage?(message: Extract<ServerControl, { type: 'checks' | 'broadcast' | 'watched' }>): void;
+  /** Check results, instructor broadcasts, shadowing notices and the server's drain notice, as they arrive. */
+  onMessage?(message: Extract<ServerControl, { type: 'checks' | 'broadcast' | 'watched' | 'draining' }>): void;
   /** Base URL of lab-server; the page's own origin by default. */
   base?: string;
 }
@@ -135,6 +135,9 @@ export function connectLab(options: LabConnectionOptions): LabConnection {
         return options.onState('connecting', message.message);
       case 'expiring':
         return options.onState('ready', `Your lab ends at ${new Date(message.expiresAt).toLocaleTimeString()}.`);
+      case 'draining':
+        options.onMessage?.(message);
+        return options.onState('ready', message.message);
       case 'expired':
         closed = true;
         return options.onState('expired', message.message);
@@ -142,7 +145,7 @@ export function connectLab(options: LabConnectionOptions): LabConnection {
         closed = true;
         return options.onState('ended', message.message);
       case 'error':
-        if (message.code === 'ENGINE_UNAVAILABLE' || message.code === 'LIMIT_REACHED' || message.code === 'RATE_LIMITED') {
+        if (message.code === 'ENGINE_UNAVAILABLE' || message.code === 'LIMIT_REACHED' || message.code === 'RATE_LIMITED' || message.code === 'DRAINING') {
           closed = true;
           return options.onState('unavailable', message.message);
         }

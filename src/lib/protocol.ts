@@ -44,6 +44,8 @@ export type ErrorCode =
   // The terminal socket and the API.
   | 'BAD_FRAME' | 'BAD_MESSAGE' | 'UNSUPPORTED_VERSION' | 'NOT_READY' | 'ENGINE_UNAVAILABLE' | 'ENGINE_ERROR'
   | 'SANDBOX_FAILED' | 'SESSION_GONE' | 'LIMIT_REACHED' | 'RATE_LIMITED' | 'NOT_ADMITTED' | 'INTERNAL'
+  /** The server is stopping (SIGTERM): it admits no new lab; open ones run until the drain's end. */
+  | 'DRAINING'
   // HTTP requests (API, workshops, the gate's answers to the docker CLI).
   | 'BAD_REQUEST' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'METHOD' | 'TOO_LARGE' | 'URI_TOO_LONG'
   | 'ENDED' | 'FULL' | 'NAME_TAKEN'
@@ -58,7 +60,7 @@ export type ErrorCode =
 /** The codes a browser may receive in a terminal `error` message; anything else arrives as INTERNAL. */
 export const TERMINAL_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'BAD_FRAME', 'BAD_MESSAGE', 'UNSUPPORTED_VERSION', 'NOT_READY', 'ENGINE_UNAVAILABLE', 'ENGINE_ERROR',
-  'SANDBOX_FAILED', 'SESSION_GONE', 'LIMIT_REACHED', 'RATE_LIMITED', 'NOT_ADMITTED', 'INTERNAL',
+  'SANDBOX_FAILED', 'SESSION_GONE', 'LIMIT_REACHED', 'RATE_LIMITED', 'NOT_ADMITTED', 'INTERNAL', 'DRAINING',
 ]);
 
 export type ServerControl =
@@ -77,6 +79,8 @@ export type ServerControl =
   | { type: 'broadcast'; message: string; from: string }
   | { type: 'exit'; code: number | null; message: string }
   | { type: 'expiring'; expiresAt: number }
+  /** The server is stopping: this session ends at `endsAt` (epoch ms); `message` says so in a sentence. */
+  | { type: 'draining'; endsAt: number; message: string }
   | { type: 'error'; code: ErrorCode; message: string; retryAfterMs?: number };
 
 export interface CriterionResult {
@@ -199,7 +203,7 @@ export function parseClientControl(text: string): ClientControl {
   return hello;
 }
 
-const SERVER_TYPES = new Set(['ready', 'role', 'progress', 'watched', 'checks', 'broadcast', 'exit', 'expired', 'expiring', 'error']);
+const SERVER_TYPES = new Set(['ready', 'role', 'progress', 'watched', 'checks', 'broadcast', 'exit', 'expired', 'expiring', 'draining', 'error']);
 
 export function parseServerControl(text: string): ServerControl {
   const message = parseJsonObject(text);

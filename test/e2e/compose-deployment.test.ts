@@ -62,7 +62,7 @@ describe('the compose deployment', () => {
     compose = await composeCommand();
     const port = await freePort();
     const socket = (await import('node:fs')).statSync('/var/run/docker.sock');
-    env = { ...process.env, BULKHEAD_PORT: String(port), BULKHEAD_INSTANCE: instance, DOCKER_GID: String(socket.gid) };
+    env = { ...process.env, BULKHEAD_PORT: String(port), BULKHEAD_INSTANCE: instance, DOCKER_GID: String(socket.gid), DRAIN_GRACE_S: '2' };
     base = `http://localhost:${port}`;
     const started = Date.now();
     await composeRun(['up', '-d', '--build', '--wait']);
@@ -76,7 +76,7 @@ describe('the compose deployment', () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (compose) await composeRun(['down', '-v', '--timeout', '30']).catch((error: unknown) => console.error(error));
+    if (compose) await composeRun(['down', '-v', '--timeout', '60']).catch((error: unknown) => console.error(error));
     expect(await leftovers()).toEqual({ containers: 0, networks: 0, volumes: 0 });
   }, 120_000);
 

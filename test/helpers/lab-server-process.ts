@@ -27,16 +27,20 @@ export interface LabServerChild {
   stop(killAfterMs?: number): Promise<void>;
 }
 
-/** Spawns `node <LAB_SERVER_NODE_FLAGS> <entry>` in ROOT with PORT=0 (unless `env` says otherwise). */
+/**
+ * Spawns `node <LAB_SERVER_NODE_FLAGS> <entry>` in ROOT with PORT=0 and DRAIN_GRACE_S=0 (so `stop` ends
+ * at once; the drain test sets its own grace) unless `env` says otherwise.
+ */
 export function spawnLabServerProcess(entry: string, env: Record<string, string>): LabServerChild {
-  const child = spawn(process.execPath, [...LAB_SERVER_NODE_FLAGS, entry], { cwd: ROOT, env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...LAB_SERVER_NODE_FLAGS, entry], { cwd: ROOT, env: { ...process.env, PORT: '0', DRAIN_GRACE_S: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`lab-server did not start within ${START_TIMEOUT_MS} ms:\n${output}`)), START_TIMEOUT_MS);
     const onData = (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-OUTPUT_LIMIT);
-      const match = /running at (http:\/\/\S+)/.exec(output);
+      // The URL ends at white space or at the closing quote of the JSON log line.
+      const match = /running at (http:\/\/[^\s"]+)/.exec(output);
       if (match?.[1]) {
         clearTimeout(timer);
         resolve(match[1]);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startLabServer, type LabServer, type LabServerOptions } from '../../lab-server/main.ts';
 import { engineEnv, loadConfig } from '../../lab-server/config.ts';
+import { SILENT } from '../../lab-server/ops/log.ts';
 import { testRuntime, uniqueInstance } from './docker.ts';
 
 export const FIXTURE_CONTENT = fileURLToPath(new URL('../fixtures/content/', import.meta.url));
@@ -16,6 +17,6 @@ export async function startTestServer(name: string, options: LabServerOptions & 
     DATA_DIR: mkdtempSync(join(tmpdir(), `bulkhead-${name}-`)), ...options.env,
   });
   const runtime = testRuntime(instance);
-  const server: LabServer = await startLabServer(config, { runtime, log: () => undefined, ...options });
+  const server: LabServer = await startLabServer(config, { runtime, log: SILENT, ...options });
   return { server, runtime, instance, base: server.url, config };
 }

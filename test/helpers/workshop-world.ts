@@ -10,6 +10,13 @@ import type { LiveSessions } from '../../lab-server/workshops/live.ts';
 import type { Seat, Workshop } from '../../lab-server/workshops/model.ts';
 import { hashSecret } from '../../lab-server/workshops/secrets.ts';
 import { WorkshopStore } from '../../lab-server/workshops/workshop-store.ts';
+import type { Log, LogFields } from '../../lab-server/ops/log.ts';
+
+/** A Log that keeps `event: message` of each line. */
+function linesLog(lines: string[]): Log {
+  const keep = (fields: LogFields, message: string) => void lines.push(`${fields.event}: ${message}`);
+  return { debug: keep, info: keep, warn: keep, error: keep };
+}
 
 export const HOUR = 60 * 60_000;
 
@@ -86,7 +93,8 @@ export function world(start = 1_000_000) {
     now: () => now,
     advance: (ms: number) => { now += ms; },
     touch: (workshop: string) => void touched.push(workshop),
-    log: (line: string) => void lines.push(line),
+    /** Records each line's message (and event) so a test can read what was logged. */
+    log: linesLog(lines),
     /** Stores a workshop (running from now for two hours unless told otherwise) with this instructor secret. */
     async workshop(more: Partial<Workshop> = {}, secret = 'the-instructor-secret-of-this-room'): Promise<Workshop> {
       made += 1;

@@ -77,6 +77,8 @@ describe('a sandbox under attack from its own learner', () => {
     await slow.until(() => slow.bytes().length > 100_000, 'output flowing');
     socket.pause();
     await expect.poll(() => s.server.sessions.get(id)?.outputPaused, { timeout: 15_000 }).toBe(true);
+    // The operator sees it: a flow-control pause on /metrics.
+    expect((await s.server.metrics.text()).body).toMatch(/^bulkhead_terminal_flow_pauses_total [1-9]\d*$/m);
     for (const char of 'xyz') expect(await echoMs(other, char)).toBeLessThan(1_000);
     socket.resume();
     await expect.poll(() => s.server.sessions.get(id)?.outputPaused, { timeout: 15_000 }).toBe(false);

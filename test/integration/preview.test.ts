@@ -229,6 +229,17 @@ describe('port preview', () => {
     expect((await send('/', { host: preview.host, cookie: preview.cookie, headers: { Origin: 'null' } })).status).toBe(404);
   });
 
+  it('counts the requests and bytes it passed on /metrics, by kind, with no session in a label', async () => {
+    // The two tests before this one made HTTP requests and a WebSocket through Alice's preview.
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const value = (series: string) => Number(text.split('\n').find((line) => line.startsWith(`${series} `))?.split(' ')[1] ?? Number.NaN);
+    expect(value('bulkhead_preview_requests_total{kind="http"}')).toBeGreaterThanOrEqual(3);
+    expect(value('bulkhead_preview_requests_total{kind="websocket"}')).toBeGreaterThanOrEqual(1);
+    expect(value('bulkhead_preview_bytes_total')).toBeGreaterThan('<h1>hello from the app</h1>'.length);
+    expect(text).not.toContain(aliceSession);
+    expect(text).not.toContain(aliceId);
+  });
+
   it('answers 404, the same for all, to another learner, a missing cookie, a spent or misplaced ticket and an unknown id', async () => {
     const notFound = (await send('/', { host: `p3000-${'a'.repeat(26)}.localhost:${serverPort}` })).body;
     expect(notFound).toMatch(/no preview here/);

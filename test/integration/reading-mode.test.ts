@@ -21,6 +21,13 @@ describe('lab-server without a Docker Engine', () => {
       const ticket = await fetch(`${server.url}/api/tickets`, { method: 'POST', headers: { Origin: server.url, 'Content-Type': 'application/json' }, body: '{"lab":"demo"}' });
       expect(ticket.status).toBe(503);
       expect(((await ticket.json()) as { error: string }).error).toMatch(/^Docker Engine not reachable/);
+      // The operator's view of the same: not ready, engine errors counted, the ticket's refusal too.
+      const ready = await fetch(`${server.url}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({ ready: false, checks: { labs: false }, reason: expect.stringMatching(/^Docker Engine not reachable/) });
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      expect(metrics).toMatch(/^bulkhead_engine_errors_total\{kind="unavailable"\} [1-9]\d*$/m);
+      expect(metrics).toMatch(/^bulkhead_admission_refusals_total\{code="ENGINE_UNAVAILABLE"\} 1$/m);
     } finally {
       await server.stop();
     }

@@ -55,12 +55,14 @@ function runner(exercises: readonly Exercise[] = EXERCISES) {
   const fake = fakeAgent();
   const sent: Array<Extract<ServerControl, { type: 'checks' }>> = [];
   const recorded: string[] = [];
+  const counted: Array<{ lab: string; result: string; seconds: number }> = [];
   const r = new CheckRunner({
     agent: fake.agent, learner: 'l', lab: 'lab', exercises,
     progress: { record: (_learner, _lab, exerciseId, results) => { recorded.push(exerciseId); return results.every((x) => x.passed); } },
     send: (m) => { if (m.type === 'checks') sent.push(m); },
+    metrics: { checkRun: (lab, result, seconds) => void counted.push({ lab, result, seconds }) },
   });
-  return { r, fake, sent, recorded };
+  return { r, fake, sent, recorded, counted };
 }
 
 describe('a session check runner', () => {
@@ -85,6 +87,18 @@ describe('a session check runner', () => {
     await fake.release();
     await r.idle();
     expect(fake.runs).toHaveLength(1);
+  });
+
+  it('counts each run for the metrics by lab and result: failed while a criterion fails, passed once all pass', async () => {
+    const { r, fake, counted } = runner();
+    const first = r.request();
+    await fake.release();
+    await first;
+    expect(counted).toEqual([{ lab: 'lab', result: 'failed', seconds: expect.any(Number) }]);
+    const second = r.request('b');
+    await fake.release();
+    await second;
+    expect(counted.map((c) => c.result)).toEqual(['failed', 'passed']);
   });
 
   it('sends and records the results of each exercise the run covered', async () => {

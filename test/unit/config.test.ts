@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allowedOrigins, loadConfig } from '../../lab-server/config.ts';
+import { allowedOrigins, listensOnLoopback, loadConfig } from '../../lab-server/config.ts';
 import { LabError } from '../../lab-server/errors.ts';
 
 describe('config', () => {
@@ -39,5 +39,20 @@ describe('config', () => {
 
   it('splits allowed origins', () => {
     expect(allowedOrigins(loadConfig({ ALLOWED_ORIGINS: 'https://a.example, https://b.example,' }))).toEqual(['https://a.example', 'https://b.example']);
+  });
+
+  it('reads the operating settings: metrics token, drain grace, log level and format', () => {
+    const defaults = loadConfig({});
+    expect(defaults).toMatchObject({ DRAIN_GRACE_S: 30, LOG_LEVEL: 'info', LOG_FORMAT: 'auto' });
+    expect(defaults.METRICS_TOKEN).toBeUndefined();
+    expect(loadConfig({ METRICS_TOKEN: 'x'.repeat(16), DRAIN_GRACE_S: '0', LOG_LEVEL: 'debug', LOG_FORMAT: 'json' })).toMatchObject({ DRAIN_GRACE_S: 0, LOG_LEVEL: 'debug', LOG_FORMAT: 'json' });
+    expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN="short": at least 16 characters/);
+    expect(() => loadConfig({ DRAIN_GRACE_S: '-1' })).toThrow(/DRAIN_GRACE_S/);
+    expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL="loud"/);
+  });
+
+  it('tells a loopback address from a public one (/metrics needs no token on loopback only)', () => {
+    for (const HOST of ['127.0.0.1', 'localhost', '::1', '127.0.0.2']) expect(listensOnLoopback({ HOST }), HOST).toBe(true);
+    for (const HOST of ['0.0.0.0', '::', '192.168.1.10', 'bulkhead.example']) expect(listensOnLoopback({ HOST }), HOST).toBe(false);
   });
 });

@@ -62,3 +62,36 @@ describe('the warm pool, reserving sandboxes until a time (what a workshop pre-w
     await pool.close();
   });
 });
+
+describe('the warm pool, as readiness reads it', () => {
+  it('is warm once every profile kept warm has its normal size, whatever a workshop reserved beyond it', async () => {
+    const { runtime } = countingRuntime();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    const slow = { ...runtime, create: async (spec: SandboxSpec) => { await gate; return runtime.create(spec); } } as SandboxRuntime;
+    const pool = new WarmPool({ runtime: slow, size: 2, sessionTtlMs: 60_000 });
+    expect(pool.isWarm(), 'nothing to keep warm yet').toBe(true);
+    pool.warm(profile);
+    expect(pool.isWarm()).toBe(false);
+    pool.reserve(profile, 6, Date.now() + 60_000);
+    release();
+    await vi.waitFor(() => expect(pool.size).toBeGreaterThanOrEqual(2));
+    expect(pool.isWarm(), 'the reservation is still filling').toBe(true);
+    expect(pool.claim(profile)).toBeDefined();
+    await vi.waitFor(() => expect(pool.size).toBe(6));
+    await pool.close();
+  });
+
+  it('counts its refills, and a failed one, for the metrics', async () => {
+    const { runtime } = countingRuntime();
+    let fail = true;
+    const flaky = { ...runtime, create: async (spec: SandboxSpec) => { if (fail) { fail = false; throw new Error('engine said no'); } return runtime.create(spec); } } as SandboxRuntime;
+    const refills: boolean[] = [];
+    const pool = new WarmPool({ runtime: flaky, size: 1, sessionTtlMs: 60_000, metrics: { poolRefilled: (ok) => void refills.push(ok) } });
+    pool.warm(profile);
+    await vi.waitFor(() => expect(refills).toEqual([false]));
+    pool.refill();
+    await vi.waitFor(() => expect(refills).toEqual([false, true]));
+    await pool.close();
+  });
+});

@@ -24,7 +24,10 @@ describe('creating a workshop', () => {
     expect(stored?.workshop).toEqual(workshop);
     expect(stored?.secretHash).not.toContain(secret);
     expect(await verifySecret(secret, stored!.secretHash)).toBe(true);
-    expect(lines).toContain(`workshop ${workshop.code} created: caps, demo, 40 seats, 1 h 30 min`);
+    expect(lines).toContain('workshop.created: Workshop created: caps, demo, 40 seats, 1 h 30 min');
+    // Neither the instructor's secret nor the join code (enough to take a seat) is logged.
+    expect(lines.join('\n')).not.toContain(secret);
+    expect(lines.join('\n')).not.toContain(workshop.code);
   });
 
   it('refuses what it cannot run, saying what to type', async () => {

@@ -9,6 +9,7 @@ import { workshopRoutes } from '../../lab-server/workshops/routes.ts';
 import { Workshops } from '../../lab-server/workshops/service.ts';
 import { InstructorTickets } from '../../lab-server/workshops/tickets.ts';
 import { catalog, FakePool, FakeSessions } from '../helpers/workshop-world.ts';
+import { SILENT } from '../../lab-server/ops/log.ts';
 
 /** The workshop API on a real HTTP server and the real router, over an in-memory store; no sandboxes. */
 const KEY = 'the-organizer-key-from-the-data-folder';
@@ -20,7 +21,7 @@ beforeAll(async () => {
   const store = Store.open(':memory:');
   const sessions = Object.assign(new FakeSessions(), { pool: new FakePool() }) as unknown as SessionManager;
   workshops = new Workshops({ sessions, catalog, store, progress: new Progress(store) }, { organizerKey: KEY });
-  const router = new Router(() => undefined);
+  const router = new Router(SILENT);
   workshopRoutes(router, workshops, new InstructorTickets(), []);
   server = createServer(router.handleRequest);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
