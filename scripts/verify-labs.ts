@@ -12,10 +12,16 @@ import { verifyLab, type ExerciseVerdict } from '../lab-server/checks/verify-lab
 import { runtimeFromConfig } from '../lab-server/runtime/docker-runtime.ts';
 import { openLabSandbox } from '../lab-server/lab-sandbox.ts';
 
-/** Labs verified side by side; each has its own sandbox (and gate). */
-const PARALLEL_LABS = 2;
+/** Labs verified side by side (each has its own sandbox and gate): 2, or VERIFY_LABS_PARALLEL. */
+function parallelLabs(value: string | undefined): number {
+  if (value === undefined || value === '') return 2;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 11) throw new LabError('USAGE', `VERIFY_LABS_PARALLEL must be a whole number from 1 to 11, not "${value}".`);
+  return n;
+}
 
 async function main(only: string[]): Promise<number> {
+  const parallel = parallelLabs(process.env.VERIFY_LABS_PARALLEL);
   const config = loadConfig();
   const lessons = (await loadLessons(config.CONTENT_DIR)).filter((l) => l.lab && l.exercises.length);
   const unknown = only.filter((slug) => !lessons.some((l) => l.slug === slug));
@@ -49,7 +55,7 @@ async function main(only: string[]): Promise<number> {
     }
   };
   try {
-    await Promise.all(Array.from({ length: PARALLEL_LABS }, async () => {
+    await Promise.all(Array.from({ length: parallel }, async () => {
       for (let lesson = queue.shift(); lesson; lesson = queue.shift()) await work(lesson);
     }));
   } finally {
