@@ -13,20 +13,13 @@ import type { Engine } from './engine/client.ts';
 import { engineFromConfig } from './engine/from-config.ts';
 import { buildGatePolicy, DockerGate, removeSessionObjects, type GateLog, type GateObserver, type GatePolicy, type RemovedObjects } from './gate/index.ts';
 import type { SandboxHandle, SandboxRuntime } from './runtime/sandbox-runtime.ts';
-import { GATE_SOCKET, SessionTunnel } from './tunnel/supervisor.ts';
+import { GATE_SOCKET, sandboxTunnel, type SessionTunnel } from './tunnel/supervisor.ts';
 
 export interface LabGate {
   gate: DockerGate;
   tunnel: SessionTunnel;
   /** Ends the tunnel, then removes every object the session made through the gate. */
   close(): Promise<RemovedObjects>;
-}
-
-const QUIET: GateLog = { info: () => undefined, warn: () => undefined };
-
-/** A tunnel into a sandbox; with `socketPath`, its relay listens there for the learner's clients. */
-export function sandboxTunnel(runtime: SandboxRuntime, sandbox: SandboxHandle, session: string, log: GateLog = QUIET, socketPath: string | undefined = GATE_SOCKET): SessionTunnel {
-  return new SessionTunnel({ spawn: (command) => runtime.spawn(sandbox, command), ...(socketPath ? { socketPath } : {}), session, log });
 }
 
 /**
@@ -56,7 +49,7 @@ export async function startGate(options: {
     ...(options.observe ? { observe: options.observe } : {}),
   });
   await gate.start();
-  const tunnel = options.tunnel ?? sandboxTunnel(options.runtime, options.sandbox, options.session, options.log);
+  const tunnel = options.tunnel ?? sandboxTunnel(options.runtime, options.sandbox, { socketPath: GATE_SOCKET, ...(options.log ? { log: options.log } : {}) });
   tunnel.accept((channel) => gate.accept(channel));
   const close = async () => {
     await tunnel.close();

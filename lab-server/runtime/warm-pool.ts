@@ -4,7 +4,7 @@
  * sandbox already carries the id its session will have. Refills run in the background, one at a time.
  */
 import { randomBytes } from 'node:crypto';
-import { GATE_SOCKET, SessionTunnel } from '../tunnel/supervisor.ts';
+import { GATE_SOCKET, sandboxTunnel, type SessionTunnel } from '../tunnel/supervisor.ts';
 import { SILENT, type Log } from '../ops/log.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import type { SandboxHandle, SandboxRuntime, SandboxSpec } from './sandbox-runtime.ts';
@@ -35,8 +35,6 @@ export interface PooledSandbox {
   tunnel?: SessionTunnel;
 }
 
-const QUIET = { warn: () => undefined };
-
 export function newSessionId(): string {
   return randomBytes(18).toString('base64url');
 }
@@ -51,7 +49,7 @@ export async function createSandbox(runtime: SandboxRuntime, profile: SandboxPro
   try {
     const handle = await runtime.create(spec);
     if (profile.gate) {
-      tunnel = new SessionTunnel({ spawn: (command) => runtime.spawn(handle, command), socketPath: GATE_SOCKET, session, log: QUIET });
+      tunnel = sandboxTunnel(runtime, handle, { socketPath: GATE_SOCKET });
       await tunnel.start();
     }
     return { handle, network, createdAt: Date.now(), ...(tunnel ? { tunnel } : {}) };

@@ -8,7 +8,7 @@
 import type { Exercise, Lesson } from '../../src/lib/lesson-schema.ts';
 import { LabError } from '../errors.ts';
 import type { LabGate } from '../lab-gate.ts';
-import { SessionTunnel } from '../tunnel/supervisor.ts';
+import { sandboxTunnel, type SessionTunnel } from '../tunnel/supervisor.ts';
 import type { TunnelChannel } from '../tunnel/tunnel.ts';
 import type { Progress } from '../progress/progress.ts';
 import type { Metrics } from '../ops/metrics.ts';
@@ -81,7 +81,7 @@ export class SessionAssembly {
       // A lab with a network but no Docker: the preview may still reach what the learner runs in the
       // sandbox, through a tunnel without a gate socket, started when the preview first asks.
       if (sandbox.network) {
-        const tunnel = new SessionTunnel({ spawn: (command) => this.runtime.spawn(sandbox.handle, command), session: session.id, log: { warn: () => undefined } });
+        const tunnel = sandboxTunnel(this.runtime, sandbox.handle);
         this.parts.set(session.id, { ...this.parts.get(session.id), tunnel });
       }
       return;

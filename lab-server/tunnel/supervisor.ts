@@ -3,6 +3,7 @@
  * kill it (`ps` shows it as bulkhead-gate); the supervisor then starts a new one, and their next `docker`
  * works again. Starting it is one exec, about as costly as a check agent's.
  */
+import type { SandboxHandle, SandboxRuntime } from '../runtime/sandbox-runtime.ts';
 import { RELAY_NAME, relayCommand } from './relay.ts';
 import { openTunnel, TunnelError, type RelayProcess, type Tunnel, type TunnelChannel } from './tunnel.ts';
 
@@ -17,6 +18,20 @@ const MAX_FAILED_RESTARTS = 6;
 
 export interface SupervisorLog {
   warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+const QUIET: SupervisorLog = { warn: () => undefined };
+
+/**
+ * A session's tunnel into its sandbox, its relay run as the learner by the runtime. With `socketPath`
+ * (GATE_SOCKET for Docker labs), the relay listens there for the learner's clients; without, it only
+ * connects out (the preview of a lab without Docker).
+ */
+export function sandboxTunnel(runtime: SandboxRuntime, sandbox: SandboxHandle, options: { socketPath?: string; log?: SupervisorLog } = {}): SessionTunnel {
+  return new SessionTunnel({
+    spawn: (command) => runtime.spawn(sandbox, command), session: sandbox.session, log: options.log ?? QUIET,
+    ...(options.socketPath ? { socketPath: options.socketPath } : {}),
+  });
 }
 
 export class SessionTunnel {
