@@ -6,6 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -61,8 +62,7 @@ describe('the compose deployment', () => {
   beforeAll(async () => {
     compose = await composeCommand();
     const port = await freePort();
-    const socket = (await import('node:fs')).statSync('/var/run/docker.sock');
-    env = { ...process.env, BULKHEAD_PORT: String(port), BULKHEAD_INSTANCE: instance, DOCKER_GID: String(socket.gid), DRAIN_GRACE_S: '2' };
+    env = { ...process.env, BULKHEAD_PORT: String(port), BULKHEAD_INSTANCE: instance, DOCKER_GID: String(statSync('/var/run/docker.sock').gid), DRAIN_GRACE_S: '2' };
     base = `http://localhost:${port}`;
     const started = Date.now();
     await composeRun(['up', '-d', '--build', '--wait']);
